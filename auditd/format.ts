@@ -1,0 +1,142 @@
+// Record -> text line, as auditd 3.x writes RAW logs and feeds string-format plugins.
+//
+//   log:    `type=NAME msg=<kernel text>\n`  (auditd format_raw + fprintf "%s\n")
+//   plugin: `type=NAME msg=<kernel text>\n`  (audispd "type=%s msg=%.*s\n")
+//
+// Kernel text already starts with `audit(SEC.MSEC:SERIAL): `. Like auditd we stop at an embedded
+// NUL (%.*s), turn embedded newlines into spaces (a record must stay one line for ausearch),
+// cap the line at auditd's buffer size, and for the log trim one trailing space. EOE (1320) is
+// left out of the log; plugins receive it (auditd dispatches every record).
+//
+// Hot path: a whole batch is formatted into one Buffer with one allocation; per-type prefixes
+// (`type=NAME msg=`) are cached as Buffers so nothing is built from strings per record.
+
+import type { AuditRecord } from './types.ts';
+import { recordTypeName } from '../harness/kernel/record-types.ts';
+
+export const AUDIT_EOE = 1320;
+/** libaudit's MAX_AUDIT_MESSAGE_LENGTH; auditd formats into MAX-32 bytes including the NUL. */
+const MAX_AUDIT_MESSAGE_LENGTH = 8970;
+export const MAX_LINE_BYTES = MAX_AUDIT_MESSAGE_LENGTH - 32 - 1;
+
+const NL = 0x0a;
+const SPACE = 0x20;
+const NUL = 0x00;
+
+const prefixCache = new Map<number, Buffer>();
+
+function prefixFor(type: number): Buffer {
+  let p = prefixCache.get(type);
+  if (p === undefined) {
+    p = Buffer.from(`type=${recordTypeName(type)} msg=`, 'latin1');
+    // Unknown types are bounded by u16 anyway; the cache cannot grow without limit.
+    prefixCache.set(type, p);
+  }
+  return p;
+}
+
+export interface FormatOptions {
+  /** Leave EOE records out (the log does; plugins do not). */
+  skipEoe: boolean;
+  /** Trim one trailing space from the line (the log does; audispd does not). */
+  trimTrailingSpace: boolean;
+}
+
+export const LOG_FORMAT: FormatOptions = { skipEoe: true, trimTrailingSpace: true };
+export const PLUGIN_FORMAT: FormatOptions = { skipEoe: false, trimTrailingSpace: false };
+
+/** Number of payload bytes of `text` that go into the line (stop at NUL, cap to the max line). */
+function payloadLength(text: Buffer, prefixLen: number, trim: boolean): number {
+  let n = text.length;
+  const nul = text.indexOf(NUL);
+  if (nul >= 0) n = nul;
+  const room = MAX_LINE_BYTES - prefixLen;
+  if (n > room) n = room < 0 ? 0 : room;
+  else if (trim && n > 0 && text[n - 1] === SPACE) n -= 1;
+  return n;
+}
+
+export interface FormattedBatch {
+  /** All lines, each ending in `\n`. */
+  buf: Buffer;
+  /** Number of lines in buf (records minus skipped EOEs). */
+  lines: number;
+  /** End offset in buf of line i (only when `withOffsets` was asked for). */
+  ends: Uint32Array | null;
+}
+
+/**
+ * Format several batches (in order) into one Buffer. `groupEnds[g]` (if given) receives the byte
+ * offset where group g's lines end and `groupLines[g]` its line count, so a writer that coalesced
+ * several callers' batches can account a partial write back to each caller.
+ */
+export function formatGroups(
+  groups: readonly (readonly AuditRecord[])[],
+  opts: FormatOptions,
+  groupEnds?: number[],
+  groupLines?: number[],
+  withOffsets = false,
+): FormattedBatch {
+  // Pass 1: sizes.
+  let total = 0;
+  let lines = 0;
+  for (const records of groups) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (opts.skipEoe && r.type === AUDIT_EOE) continue;
+      const p = prefixFor(r.type);
+      total += p.length + payloadLength(r.text, p.length, opts.trimTrailingSpace) + 1;
+      lines++;
+    }
+  }
+  const buf = Buffer.allocUnsafe(total);
+  const ends = withOffsets ? new Uint32Array(lines) : null;
+  // Pass 2: copy.
+  let off = 0;
+  let line = 0;
+  for (let g = 0; g < groups.length; g++) {
+    const records = groups[g];
+    let gl = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (opts.skipEoe && r.type === AUDIT_EOE) continue;
+      const p = prefixFor(r.type);
+      off += p.copy(buf, off);
+      const n = payloadLength(r.text, p.length, opts.trimTrailingSpace);
+      const start = off;
+      off += r.text.copy(buf, off, 0, n);
+      // Embedded newlines would split the record into two lines: auditd makes them spaces.
+      let nl = r.text.indexOf(NL);
+      while (nl >= 0 && nl < n) {
+        buf[start + nl] = SPACE;
+        nl = r.text.indexOf(NL, nl + 1);
+      }
+      buf[off++] = NL;
+      if (ends) ends[line] = off;
+      line++;
+      gl++;
+    }
+    if (groupEnds) groupEnds.push(off);
+    if (groupLines) groupLines.push(gl);
+  }
+  return { buf, lines, ends };
+}
+
+/** Format one batch for the log (EOE skipped). */
+export function formatLogBatch(records: readonly AuditRecord[]): FormattedBatch {
+  return formatGroups([records], LOG_FORMAT);
+}
+
+/** Format one record as the log line it becomes (without the newline), or null for EOE. */
+export function formatLogLine(record: AuditRecord): string | null {
+  if (record.type === AUDIT_EOE) return null;
+  const { buf } = formatGroups([[record]], LOG_FORMAT);
+  return buf.toString('latin1', 0, buf.length - 1);
+}
+
+/** Count the records of a batch that the log would write (EOE excluded). */
+export function countLoggable(records: readonly AuditRecord[]): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) if (records[i].type !== AUDIT_EOE) n++;
+  return n;
+}
