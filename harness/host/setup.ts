@@ -1,0 +1,61 @@
+// What `npm test` and `npm start` need beyond npm, installed or checked here so the quick start
+// is two commands: Debian's auditd package (the reference peer and the parser of our logs) and
+// the native socket tsauditd reads events with.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export class SetupError extends Error {}
+
+const DEBIAN_PACKAGES: Record<string, string> = { auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd' };
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+export function missingPackages(): string[] {
+  return [...new Set(Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+}
+
+// Installing auditd must not start its service: a started auditd would register, enable audit
+// and load /etc/audit/rules.d, changing the machine. Debian's policy-rc.d (exit 101) forbids it.
+const POLICY_RC = '/usr/sbin/policy-rc.d';
+function withServicesHeld(fn: () => void): void {
+  if (existsSync(POLICY_RC)) return fn();
+  writeFileSync(POLICY_RC, '#!/bin/sh\n# written by auditstorm setup for the duration of an apt-get install\nexit 101\n', { mode: 0o755 });
+  try {
+    fn();
+  } finally {
+    rmSync(POLICY_RC, { force: true });
+  }
+}
+
+export function setup(log: (line: string) => void): void {
+  if (process.getuid?.() !== 0) {
+    throw new SetupError('auditstorm needs root: kernel audit, cgroups and /dev/kmsg are root-only. Run it as root on a VM with kernel audit.');
+  }
+  const packages = missingPackages();
+  if (packages.length) {
+    if (!has('apt-get')) {
+      throw new SetupError(`missing Debian package(s) ${packages.join(', ')} and no apt-get here: install them with your package manager`);
+    }
+    log(`installing Debian package(s): ${packages.join(', ')} (apt-get; the auditd service is not started)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    try {
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      withServicesHeld(() =>
+        execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env }));
+    } catch (err) {
+      throw new SetupError(`apt-get install ${packages.join(' ')} failed: ${(err as Error).message}`);
+    }
+    const still = missingPackages();
+    if (still.length) throw new SetupError(`after apt-get, still missing: ${still.join(', ')}`);
+  }
+  const native = fileURLToPath(new URL('../../auditd/native/build/Release/audit_socket.node', import.meta.url));
+  if (!existsSync(native)) {
+    log('building the native audit socket (node-gyp)');
+    try {
+      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    } catch (err) {
+      throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
+    }
+  }
+}
