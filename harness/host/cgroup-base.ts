@@ -1,0 +1,69 @@
+// What v1 and v2 run cgroups share: membership, spawning into the group, and removal.
+import { dirname, join } from 'node:path';
+import type { CgroupVersion } from './cgroup-detect.ts';
+import { CgroupError, emptyAndRemove, listPids, writeText } from './cgroup-fs.ts';
+import { removeCgroupState } from './cgroup-state.ts';
+import type { CgroupDirs, CpuThrottleStat, IoLimit, MemoryUsage, RunCgroup } from './cgroup-types.ts';
+
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export function parseDevice(device: string): string {
+  if (!/^\d+:\d+$/.test(device)) {
+    throw new CgroupError('set io limit', device, 'EINVAL', `device '${device}' is not major:minor`,
+      'give the block device number, e.g. "7:0" for /dev/loop0 (see `lsblk -o NAME,MAJ:MIN`)');
+  }
+  return device;
+}
+
+export abstract class RunCgroupBase implements RunCgroup {
+  abstract readonly version: CgroupVersion;
+  readonly allDirs: string[];
+  private destroyed = false;
+
+  constructor(readonly name: string, readonly dirs: CgroupDirs) {
+    this.allDirs = [...new Set([dirs.memory, dirs.cpu, dirs.io].filter((d): d is string => d !== null))];
+  }
+
+  abstract setMemoryLimit(bytes: number | null, swapBytes?: number): void;
+  abstract memoryUsage(): MemoryUsage;
+  abstract resetPeak(): boolean;
+  abstract setCpuQuota(cores: number | null, periodUs?: number): void;
+  abstract cpuThrottle(): CpuThrottleStat | null;
+  abstract setIoLimit(device: string, limit: IoLimit): void;
+
+  protected requireDir(kind: 'cpu' | 'io', operation: string): string {
+    const dir = this.dirs[kind];
+    if (!dir) {
+      throw new CgroupError(operation, this.dirs.memory, 'ENOENT', `this host has no ${kind} controller`,
+        kind === 'cpu' ? 'mount the cpu controller (v1) or enable +cpu in cgroup.subtree_control (v2)'
+          : 'mount the blkio controller (v1) or enable +io in cgroup.subtree_control (v2)');
+    }
+    return dir;
+  }
+
+  addPid(pid: number): void {
+    for (const dir of this.allDirs) writeText(join(dir, 'cgroup.procs'), String(pid), 'move pid');
+  }
+
+  pids(): number[] {
+    return listPids(this.dirs.memory);
+  }
+
+  spawnArgs(file: string, args: readonly string[] = []): { file: string; args: string[] } {
+    const enter = this.allDirs.map((d) => `echo $$ > ${shQuote(join(d, 'cgroup.procs'))}`).join(' && ');
+    return { file: '/bin/sh', args: ['-c', `${enter} && exec "$@"`, 'auditstorm-cgroup-enter', file, ...args] };
+  }
+
+  async destroy(options: { kill?: boolean; timeoutMs?: number } = {}): Promise<number[]> {
+    const touched = new Set<number>();
+    // Memory last: survivors being moved out keep their memory limit until the very end.
+    for (const dir of [...this.allDirs].reverse()) {
+      for (const pid of await emptyAndRemove(dir, { kill: options.kill ?? false, moveTo: dirname(dir), timeoutMs: options.timeoutMs })) {
+        touched.add(pid);
+      }
+    }
+    if (!this.destroyed) removeCgroupState(this.name);
+    this.destroyed = true;
+    return [...touched];
+  }
+}
