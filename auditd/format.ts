@@ -52,7 +52,8 @@ function payloadLength(text: Buffer, prefixLen: number, trim: boolean): number {
   if (nul >= 0) n = nul;
   const room = MAX_LINE_BYTES - prefixLen;
   if (n > room) n = room < 0 ? 0 : room;
-  else if (trim && n > 0 && text[n - 1] === SPACE) n -= 1;
+  // auditd trims after turning newlines into spaces, so a trailing newline goes too.
+  else if (trim && n > 0 && (text[n - 1] === SPACE || text[n - 1] === NL)) n -= 1;
   return n;
 }
 

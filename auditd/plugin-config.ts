@@ -1,0 +1,236 @@
+// Plugin configuration files in auditd's plugins.d/*.conf syntax (audispd-pconfig.c):
+//
+//   active = yes|no
+//   direction = out            (deprecated, accepted)
+//   path = /sbin/some-plugin
+//   type = always              (builtin: obsolete, treated as always with a warning)
+//   args = arg1 arg2 ...
+//   format = string            (binary is auditd's other format; tsauditd does not speak it)
+//
+// Lines are `name = value...` split on spaces; `#` starts a comment; keywords ignore case.
+// tsauditd extensions, per plugin (auditd only has them globally in auditd.conf):
+//   q_depth = N, overflow_action = drop|block, max_restarts = N
+// Errors name file:line:col, say what is wrong and how to fix it; all of a directory's errors
+// are reported together.
+
+import { promises as fsp, constants as C } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+
+export type OverflowAction = 'drop' | 'block';
+
+export interface PluginConfig {
+  /** the config file's basename, e.g. `af_unix.conf` (auditd names plugins this way) */
+  name: string;
+  /** where it was read from, for messages */
+  file?: string;
+  active: boolean;
+  path: string;
+  args: string[];
+  format: 'string';
+  /** records the plugin's own queue holds (auditd q_depth) */
+  qDepth: number;
+  overflowAction: OverflowAction;
+  maxRestarts: number;
+}
+
+export interface PluginDefaults {
+  qDepth: number;
+  overflowAction: OverflowAction;
+  maxRestarts: number;
+}
+
+/** auditd.conf defaults: q_depth 2000 (Debian ships 1200), max_restarts 10; drop like `syslog`. */
+export const PLUGIN_DEFAULTS: PluginDefaults = { qDepth: 2000, overflowAction: 'drop', maxRestarts: 10 };
+
+export class PluginConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'PluginConfigError';
+  }
+}
+
+export interface ParseResult {
+  config: PluginConfig | null;
+  errors: string[];
+  warnings: string[];
+}
+
+/** Parse one plugin .conf text. `file` is used for the name and in messages. */
+export function parsePluginConf(text: string, file: string, defaults: PluginDefaults = PLUGIN_DEFAULTS): ParseResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const cfg: PluginConfig = {
+    name: basename(file),
+    file,
+    active: false,
+    path: '',
+    args: [],
+    format: 'string',
+    qDepth: defaults.qDepth,
+    overflowAction: defaults.overflowAction,
+    maxRestarts: defaults.maxRestarts,
+  };
+  const seen = new Set<string>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const raw = lines[i];
+    // Tokens with their columns (1-based) for messages.
+    const toks: { t: string; col: number }[] = [];
+    for (const m of raw.matchAll(/[^ \t\r]+/g)) toks.push({ t: m[0], col: (m.index ?? 0) + 1 });
+    if (toks.length === 0 || toks[0].t.startsWith('#')) continue;
+    const at = (col: number): string => `${file}:${lineNo}:${col}`;
+    const name = toks[0].t;
+    if (toks.length < 2 || toks[1].t !== '=') {
+      errors.push(`${at(toks[0].col)}: expected "${name} = value" (keyword, a space-separated "=", then the value)`);
+      continue;
+    }
+    const vals = toks.slice(2);
+    if (vals.length === 0) {
+      errors.push(`${at(toks[1].col)}: "${name}" has no value; write "${name} = <value>" or remove the line`);
+      continue;
+    }
+    const key = name.toLowerCase();
+    const v = vals[0];
+    const one = (): boolean => {
+      if (vals.length > 1) {
+        errors.push(`${at(vals[1].col)}: "${key}" takes one value, got ${vals.length}; remove "${vals.slice(1).map((x) => x.t).join(' ')}"`);
+        return false;
+      }
+      return true;
+    };
+    if (seen.has(key) && key !== 'args') warnings.push(`${at(toks[0].col)}: "${key}" set again; the last value wins`);
+    seen.add(key);
+    const int = (min: number): number | null => {
+      if (!/^\d+$/.test(v.t) || Number(v.t) < min) {
+        errors.push(`${at(v.col)}: "${key}" must be an integer >= ${min}, got "${v.t}"`);
+        return null;
+      }
+      return Number(v.t);
+    };
+    switch (key) {
+      case 'active':
+        if (!one()) break;
+        if (/^yes$/i.test(v.t)) cfg.active = true;
+        else if (/^no$/i.test(v.t)) cfg.active = false;
+        else errors.push(`${at(v.col)}: active must be yes or no, got "${v.t}"`);
+        break;
+      case 'direction':
+        if (!one()) break;
+        if (!/^(out|in)$/i.test(v.t)) errors.push(`${at(v.col)}: direction must be out (deprecated key; remove it), got "${v.t}"`);
+        break;
+      case 'path':
+        if (!one()) break;
+        if (/^builtin_/i.test(v.t)) {
+          errors.push(`${at(v.col)}: builtin plugins (${v.t}) do not exist in tsauditd; give the absolute path of a program`);
+        } else if (!isAbsolute(v.t)) {
+          errors.push(`${at(v.col)}: path must be absolute, got "${v.t}"`);
+        } else {
+          cfg.path = v.t;
+        }
+        break;
+      case 'type':
+        if (!one()) break;
+        if (/^always$/i.test(v.t)) break;
+        if (/^builtin$/i.test(v.t)) warnings.push(`${at(v.col)}: type = builtin is obsolete; treated as always`);
+        else errors.push(`${at(v.col)}: type must be always, got "${v.t}"`);
+        break;
+      case 'args':
+        cfg.args = vals.map((x) => x.t);
+        break;
+      case 'format':
+        if (!one()) break;
+        if (/^string$/i.test(v.t)) cfg.format = 'string';
+        else if (/^binary$/i.test(v.t)) errors.push(`${at(v.col)}: format = binary is not supported by tsauditd; use format = string`);
+        else errors.push(`${at(v.col)}: format must be string, got "${v.t}"`);
+        break;
+      case 'q_depth': {
+        if (!one()) break;
+        const n = int(1);
+        if (n !== null) cfg.qDepth = n;
+        break;
+      }
+      case 'max_restarts': {
+        if (!one()) break;
+        const n = int(0);
+        if (n !== null) cfg.maxRestarts = n;
+        break;
+      }
+      case 'overflow_action':
+        if (!one()) break;
+        if (v.t === 'drop' || v.t === 'block') cfg.overflowAction = v.t;
+        else errors.push(`${at(v.col)}: overflow_action must be drop or block, got "${v.t}"`);
+        break;
+      default:
+        errors.push(
+          `${at(toks[0].col)}: unknown keyword "${name}"; known: active, direction, path, type, args, format, q_depth, overflow_action, max_restarts`,
+        );
+    }
+  }
+  if (cfg.active && !cfg.path && errors.length === 0) {
+    errors.push(`${file}:1:1: active plugin has no path; add "path = /absolute/program"`);
+  }
+  return { config: errors.length ? null : cfg, errors, warnings };
+}
+
+async function checkProgram(cfg: PluginConfig, text: string, file: string): Promise<string | null> {
+  const lineNo = text.split('\n').findIndex((l) => /^\s*path\s/i.test(l)) + 1 || 1;
+  try {
+    const st = await fsp.stat(cfg.path);
+    if (!st.isFile()) return `${file}:${lineNo}:1: path ${cfg.path} is not a regular file`;
+    await fsp.access(cfg.path, C.X_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EACCES'
+      ? `${file}:${lineNo}:1: ${cfg.path} is not executable; chmod +x it`
+      : `${file}:${lineNo}:1: ${cfg.path} cannot be used (${code}); install it or fix the path`;
+  }
+}
+
+/**
+ * Read every `*.conf` in `dir` (sorted by name), like auditd's plugin_dir. Returns all plugins
+ * (inactive ones included, with active=false). Throws PluginConfigError listing every problem.
+ * A missing directory means no plugins.
+ */
+export async function readPluginDir(
+  dir: string,
+  defaults: PluginDefaults = PLUGIN_DEFAULTS,
+  onWarn: (msg: string) => void = () => {},
+): Promise<PluginConfig[]> {
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir)).filter((n) => n.endsWith('.conf')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: PluginConfig[] = [];
+  const problems: string[] = [];
+  for (const n of names) {
+    const file = join(dir, n);
+    const st = await fsp.stat(file);
+    if (!st.isFile()) continue;
+    // auditd refuses plugin configs that others could rewrite: they name programs it runs as root.
+    if (st.mode & 0o022) {
+      problems.push(`${file}:1:1: group or world writable; chmod go-w it (it names a program run as root)`);
+      continue;
+    }
+    const text = await fsp.readFile(file, 'utf8');
+    const r = parsePluginConf(text, file, defaults);
+    for (const w of r.warnings) onWarn(w);
+    problems.push(...r.errors);
+    if (r.config) {
+      if (r.config.active) {
+        const bad = await checkProgram(r.config, text, file);
+        if (bad) {
+          problems.push(bad);
+          continue;
+        }
+      }
+      out.push(r.config);
+    }
+  }
+  if (problems.length) throw new PluginConfigError(problems);
+  return out;
+}
