@@ -1,0 +1,273 @@
+// auditd.conf for tsauditd: auditd's syntax (`key = value`, `#` comments, one pair a line), the
+// auditd keys that apply to us, a list of auditd keys we accept and ignore, and our own keys
+// (queue_*, stats_*, state_file, oom_score_adj, recv_*). Unknown keys and bad values are errors
+// with file:line and a fix; nothing is silently defaulted past a typo.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+export type FlushMode = 'none' | 'incremental' | 'incremental_async' | 'data' | 'sync';
+export type DiskAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
+export type MaxLogFileAction = 'ignore' | 'syslog' | 'suspend' | 'rotate' | 'keep_logs';
+export type QueueOverflow = 'block' | 'drop' | 'unbounded';
+/** Plugin queue overflow (default for every plugin; plugins.d files may override). auditd's
+ *  `ignore` and `syslog` both mean drop-and-count here; `block` pushes back to the main queue. */
+export type PluginOverflow = 'drop' | 'block';
+
+export interface SpaceSetting {
+  /** MiB, or percent of the filesystem when `percent` */
+  value: number;
+  percent: boolean;
+}
+
+export interface DaemonConfig {
+  /** the file it was read from, for messages */
+  source: string;
+  configDir: string;
+  logFile: string;
+  logFormat: 'raw';
+  /** group name or gid; null: log is 0600 root */
+  logGroup: string | null;
+  writeLogs: boolean;
+  flush: FlushMode;
+  freq: number;
+  maxLogFileMiB: number;
+  numLogs: number;
+  maxLogFileAction: MaxLogFileAction;
+  spaceLeft: SpaceSetting;
+  spaceLeftAction: DiskAction;
+  adminSpaceLeft: SpaceSetting;
+  adminSpaceLeftAction: DiskAction;
+  diskFullAction: DiskAction;
+  diskErrorAction: DiskAction;
+  pluginDir: string;
+  qDepth: number;
+  overflowAction: PluginOverflow;
+  maxRestarts: number;
+  // ours
+  queueHwm: number;
+  queueHwmBytes: number;
+  queueLwm: number;
+  queueOverflow: QueueOverflow;
+  statsFile: string;
+  statsIntervalMs: number;
+  stateFile: string;
+  /** null: leave it alone */
+  oomScoreAdj: number | null;
+  recvBufferBytes: number;
+  recvBatch: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string, readonly file: string, readonly line: number) {
+    super(`${file}:${line}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** auditd 3.x keys tsauditd accepts so a stock auditd.conf loads, but does not act on. */
+export const IGNORED_AUDITD_KEYS: readonly string[] = [
+  'local_events', 'priority_boost', 'disp_qos', 'dispatcher', 'name_format', 'name',
+  'action_mail_acct', 'verify_email', 'distribute_network', 'end_of_event_timeout',
+  'tcp_listen_port', 'tcp_listen_queue', 'tcp_max_per_addr', 'use_libwrap', 'tcp_client_ports',
+  'tcp_client_max_idle', 'transport', 'enable_krb5', 'krb5_principal', 'krb5_key_file',
+];
+
+const FLUSH: readonly FlushMode[] = ['none', 'incremental', 'incremental_async', 'data', 'sync'];
+const DISK_ACTIONS: readonly DiskAction[] = ['ignore', 'syslog', 'rotate', 'suspend', 'halt'];
+const MAX_LOG_ACTIONS: readonly MaxLogFileAction[] = ['ignore', 'syslog', 'suspend', 'rotate', 'keep_logs'];
+const QUEUE_OVERFLOW: readonly QueueOverflow[] = ['block', 'drop', 'unbounded'];
+const PLUGIN_OVERFLOW = ['ignore', 'syslog', 'drop', 'block'] as const;
+
+export function defaultConfig(configDir: string): DaemonConfig {
+  const dir = resolve(configDir);
+  return {
+    source: join(dir, 'auditd.conf'),
+    configDir: dir,
+    logFile: join(dir, 'audit.log'),
+    logFormat: 'raw',
+    logGroup: null,
+    writeLogs: true,
+    flush: 'incremental_async',
+    freq: 50,
+    maxLogFileMiB: 8,
+    numLogs: 5,
+    maxLogFileAction: 'rotate',
+    spaceLeft: { value: 75, percent: false },
+    spaceLeftAction: 'syslog',
+    adminSpaceLeft: { value: 50, percent: false },
+    adminSpaceLeftAction: 'suspend',
+    diskFullAction: 'suspend',
+    diskErrorAction: 'suspend',
+    pluginDir: join(dir, 'plugins.d'),
+    qDepth: 2000,
+    overflowAction: 'drop',
+    maxRestarts: 10,
+    queueHwm: 8192,
+    queueHwmBytes: 16 * 1024 * 1024,
+    queueLwm: 4096,
+    queueOverflow: 'block',
+    statsFile: join(dir, 'tsauditd.stats.json'),
+    statsIntervalMs: 100,
+    stateFile: join(dir, 'tsauditd.state'),
+    oomScoreAdj: -1000,
+    recvBufferBytes: 8 * 1024 * 1024,
+    recvBatch: 64,
+  };
+}
+
+type Setter = (cfg: DaemonConfig, value: string, fail: (msg: string) => never) => void;
+
+function intIn(value: string, min: number, max: number, fail: (m: string) => never, what = 'an integer'): number {
+  if (!/^-?\d+$/.test(value)) fail(`"${value}" is not ${what}`);
+  const n = Number(value);
+  if (n < min || n > max) fail(`${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+/** Sizes in bytes: a plain integer, or with a K/M/G suffix (binary). */
+function bytes(value: string, min: number, fail: (m: string) => never): number {
+  const m = /^(\d+)\s*([KMG]i?B?)?$/i.exec(value);
+  if (!m) fail(`"${value}" is not a size (use bytes, or a number with K, M or G)`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m![2] ?? '').charAt(0).toLowerCase()] ?? 1;
+  const n = Number(m![1]) * mult;
+  if (n < min) fail(`${value} is smaller than the minimum ${min} bytes`);
+  return n;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], fail: (m: string) => never, why = ''): T {
+  const v = value.toLowerCase() as T;
+  if (!allowed.includes(v)) fail(`"${value}" is not one of ${allowed.join(' | ')}${why}`);
+  return v;
+}
+
+function space(value: string, fail: (m: string) => never): SpaceSetting {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value);
+  if (!m) fail(`"${value}" is not a size in MiB or a percentage like 25%`);
+  const v = Number(m![1]);
+  if (m![2] === '%' && v > 100) fail(`${value} is more than 100%`);
+  return { value: v, percent: m![2] === '%' };
+}
+
+function yesNo(value: string, fail: (m: string) => never): boolean {
+  const v = value.toLowerCase();
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  return fail(`"${value}" is not yes or no`);
+}
+
+function diskAction(value: string, fail: (m: string) => never): DiskAction {
+  const first = value.split(/\s+/)[0].toLowerCase();
+  if (first === 'email' || first === 'exec' || first === 'single') {
+    fail(`"${value}": tsauditd does not implement ${first}; use ${DISK_ACTIONS.join(' | ')}`);
+  }
+  return oneOf(value, DISK_ACTIONS, fail);
+}
+
+const SETTERS: Record<string, Setter> = {
+  log_file: (c, v) => { c.logFile = v; },
+  log_format: (c, v, fail) => {
+    oneOf(v, ['raw'] as const, fail, ' (tsauditd writes RAW logs only)');
+    c.logFormat = 'raw';
+  },
+  log_group: (c, v) => { c.logGroup = v; },
+  write_logs: (c, v, fail) => { c.writeLogs = yesNo(v, fail); },
+  flush: (c, v, fail) => { c.flush = oneOf(v, FLUSH, fail); },
+  freq: (c, v, fail) => { c.freq = intIn(v, 0, 1_000_000, fail); },
+  max_log_file: (c, v, fail) => { c.maxLogFileMiB = intIn(v, 0, 1_000_000, fail, 'a size in MiB'); },
+  num_logs: (c, v, fail) => { c.numLogs = intIn(v, 0, 999, fail); },
+  max_log_file_action: (c, v, fail) => { c.maxLogFileAction = oneOf(v, MAX_LOG_ACTIONS, fail); },
+  space_left: (c, v, fail) => { c.spaceLeft = space(v, fail); },
+  space_left_action: (c, v, fail) => { c.spaceLeftAction = diskAction(v, fail); },
+  admin_space_left: (c, v, fail) => { c.adminSpaceLeft = space(v, fail); },
+  admin_space_left_action: (c, v, fail) => { c.adminSpaceLeftAction = diskAction(v, fail); },
+  disk_full_action: (c, v, fail) => { c.diskFullAction = diskAction(v, fail); },
+  disk_error_action: (c, v, fail) => {
+    if (/^rotate$/i.test(v)) fail('"rotate" does not apply to disk errors; use ignore | syslog | suspend | halt');
+    c.diskErrorAction = diskAction(v, fail);
+  },
+  plugin_dir: (c, v) => { c.pluginDir = v; },
+  q_depth: (c, v, fail) => { c.qDepth = intIn(v, 1, 10_000_000, fail); },
+  overflow_action: (c, v, fail) => {
+    if (/^(single|halt|suspend)$/i.test(v)) fail(`"${v}": tsauditd does not ${v.toLowerCase()} on plugin overflow; use ${PLUGIN_OVERFLOW.join(' | ')}`);
+    c.overflowAction = oneOf(v, PLUGIN_OVERFLOW, fail) === 'block' ? 'block' : 'drop';
+  },
+  max_restarts: (c, v, fail) => { c.maxRestarts = intIn(v, 0, 1_000_000, fail); },
+  queue_hwm: (c, v, fail) => { c.queueHwm = intIn(v, 1, 100_000_000, fail, 'a record count'); },
+  queue_hwm_bytes: (c, v, fail) => { c.queueHwmBytes = bytes(v, 64 * 1024, fail); },
+  queue_lwm: (c, v, fail) => { c.queueLwm = intIn(v, 0, 100_000_000, fail, 'a record count'); },
+  queue_overflow: (c, v, fail) => { c.queueOverflow = oneOf(v, QUEUE_OVERFLOW, fail); },
+  stats_file: (c, v) => { c.statsFile = v; },
+  stats_interval_ms: (c, v, fail) => { c.statsIntervalMs = intIn(v, 10, 100, fail, 'milliseconds (10..100: the harness needs 10 a second)'); },
+  state_file: (c, v) => { c.stateFile = v; },
+  oom_score_adj: (c, v, fail) => { c.oomScoreAdj = v.toLowerCase() === 'keep' ? null : intIn(v, -1000, 1000, fail, 'an integer or "keep"'); },
+  recv_buffer_bytes: (c, v, fail) => { c.recvBufferBytes = bytes(v, 0, fail); },
+  recv_batch: (c, v, fail) => { c.recvBatch = intIn(v, 1, 1024, fail); },
+};
+
+export const KNOWN_KEYS: readonly string[] = Object.keys(SETTERS);
+
+/** Parse auditd.conf text. `file` is used in messages and to resolve relative paths (its dir). */
+export function parseConfig(text: string, file: string, configDir: string): DaemonConfig {
+  const cfg = defaultConfig(configDir);
+  cfg.source = file;
+  const seen = new Map<string, number>();
+  let lwmLine = 0;
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    const fail = (msg: string): never => { throw new ConfigError(msg, file, lineNo); };
+    const line = raw.replace(/\r$/, '').trim();
+    if (line === '' || line.startsWith('#')) return;
+    const eq = line.indexOf('=');
+    if (eq < 0) fail(`"${line}" is not "key = value"`);
+    const key = line.slice(0, eq).trim().toLowerCase();
+    const value = line.slice(eq + 1).trim();
+    if (!/^[a-z_0-9]+$/.test(key)) fail(`"${line.slice(0, eq).trim()}" is not a keyword`);
+    if (value === '') fail(`${key} has no value`);
+    if (seen.has(key)) fail(`${key} is set twice (first on line ${seen.get(key)})`);
+    seen.set(key, lineNo);
+    if (IGNORED_AUDITD_KEYS.includes(key)) return;
+    const setter = SETTERS[key];
+    if (!setter) {
+      fail(`unknown keyword "${key}"; tsauditd knows ${KNOWN_KEYS.join(', ')} ` +
+        `and ignores auditd's ${IGNORED_AUDITD_KEYS.join(', ')}`);
+    }
+    setter(cfg, value, fail);
+    if (key === 'queue_lwm') lwmLine = lineNo;
+  });
+  if (!seen.has('queue_lwm')) cfg.queueLwm = Math.floor(cfg.queueHwm / 2);
+  if (cfg.queueLwm >= cfg.queueHwm) {
+    throw new ConfigError(`queue_lwm (${cfg.queueLwm}) must be below queue_hwm (${cfg.queueHwm})`, file, lwmLine || seen.get('queue_hwm') || 0);
+  }
+  if (cfg.flush === 'incremental' || cfg.flush === 'incremental_async') {
+    if (cfg.freq === 0) throw new ConfigError(`flush ${cfg.flush} needs freq > 0`, file, seen.get('freq') ?? 0);
+  }
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(cfg.configDir, p));
+  cfg.logFile = abs(cfg.logFile);
+  cfg.pluginDir = abs(cfg.pluginDir);
+  cfg.statsFile = abs(cfg.statsFile);
+  cfg.stateFile = abs(cfg.stateFile);
+  return cfg;
+}
+
+export function loadConfig(configDir: string): DaemonConfig {
+  const file = join(resolve(configDir), 'auditd.conf');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config: ${(err as Error).message}`, file, 0);
+  }
+  return parseConfig(text, file, configDir);
+}
+
+/** Low-water mark in bytes: the same fraction of queue_hwm_bytes as queue_lwm is of queue_hwm. */
+export function lwmBytes(cfg: Pick<DaemonConfig, 'queueHwm' | 'queueLwm' | 'queueHwmBytes'>): number {
+  return Math.floor((cfg.queueHwmBytes * cfg.queueLwm) / cfg.queueHwm);
+}
+
+/** Keys SIGHUP can change in a running daemon; the rest need a restart. */
+export const LIVE_KEYS: ReadonlySet<keyof DaemonConfig> = new Set<keyof DaemonConfig>([
+  'queueHwm', 'queueHwmBytes', 'queueLwm', 'queueOverflow', 'statsIntervalMs', 'oomScoreAdj',
+  'recvBufferBytes', 'stateFile',
+]);

@@ -1,0 +1,481 @@
+// tsauditd's core: reads the config, starts the input thread (socket + registration + throttle),
+// runs the output pump (log writer, then plugins), writes stats, handles signals, and on SIGTERM
+// drains everything it accepted before it exits.
+//
+//   input thread ──batches (transferred ArrayBuffers)──▶ pending ──▶ sink.write + dispatch
+//        ▲                                                              │
+//        └──── QueueState (shared counters, Atomics.wait/notify) ◀──────┘ dequeue after write
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ConfigError, LIVE_KEYS, loadConfig, lwmBytes, type DaemonConfig, type SpaceSetting } from './config.ts';
+import { unpackBatch } from './input-decode.ts';
+import type { InputMessage, InputWorkerData } from './input-worker.ts';
+import { DaemonType, daemonRecord } from './daemon-records.ts';
+import { applyOomScoreAdj } from './oom.ts';
+import { B, QueueState, type QueueLimits } from './queue.ts';
+import { installSignals } from './signals.ts';
+import { collectStats, writeStatsFile, type DaemonStats } from './stats.ts';
+import { writeStateReport } from './state-report.ts';
+import type { AuditRecord, Dispatcher, LogSink, LogSinkStats, PluginStats } from './types.ts';
+
+export const VERSION = '0.1.0';
+/** records per sink.write: big enough to amortise, small enough to keep latency and memory flat */
+const OUT_CHUNK = 4096;
+/** writes in flight at once: the writer coalesces what queues behind the one on the disk */
+const MAX_INFLIGHT = 4;
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface DaemonDeps {
+  /** default: the output helper's createLogSink (auditd/log-writer.ts) */
+  makeSink?: (cfg: DaemonConfig, log: Logger, onHalt: (why: string) => void) => Promise<LogSink>;
+  /** default: createDispatcher (auditd/dispatcher.ts) over plugin_dir */
+  makeDispatcher?: (cfg: DaemonConfig, log: Logger) => Promise<Dispatcher | null>;
+  log?: Logger;
+}
+
+function spaceMiB(s: SpaceSetting, dir: string): number {
+  if (!s.percent) return s.value;
+  const st = statfsSync(dir);
+  return (st.blocks * st.bsize * s.value) / 100 / (1024 * 1024);
+}
+
+async function defaultSink(cfg: DaemonConfig, log: Logger, onHalt: (why: string) => void): Promise<LogSink> {
+  if (!cfg.writeLogs) return nullSink();
+  const { createLogSink } = await import('./log-writer.ts');
+  const dir = dirname(cfg.logFile);
+  return createLogSink({
+    logFile: cfg.logFile,
+    logGroup: cfg.logGroup ?? undefined,
+    flush: cfg.flush,
+    freq: cfg.freq,
+    maxLogFileMiB: cfg.maxLogFileMiB,
+    numLogs: cfg.numLogs,
+    maxLogFileAction: cfg.maxLogFileAction,
+    spaceLeftMiB: spaceMiB(cfg.spaceLeft, dir),
+    spaceLeftAction: cfg.spaceLeftAction,
+    adminSpaceLeftMiB: spaceMiB(cfg.adminSpaceLeft, dir),
+    adminSpaceLeftAction: cfg.adminSpaceLeftAction,
+    diskFullAction: cfg.diskFullAction,
+    diskErrorAction: cfg.diskErrorAction === 'rotate' ? 'suspend' : cfg.diskErrorAction,
+    onHalt,
+    onWarn: (m) => log.warn(m),
+  });
+}
+
+async function defaultDispatcher(cfg: DaemonConfig, log: Logger): Promise<Dispatcher | null> {
+  const { readPluginDir } = await import('./plugin-config.ts');
+  const plugins = (await readPluginDir(cfg.pluginDir,
+    { qDepth: cfg.qDepth, overflowAction: cfg.overflowAction, maxRestarts: cfg.maxRestarts },
+    (m) => log.warn(m))).filter((p) => p.active);
+  if (plugins.length === 0) return null;
+  const { createDispatcher } = await import('./dispatcher.ts');
+  return createDispatcher({ plugins, onWarn: (m) => log.warn(m) });
+}
+
+/** write_logs = no: auditd keeps reading and dispatching but writes nothing. */
+function nullSink(): LogSink {
+  const st: LogSinkStats = { bytesWritten: 0, recordsWritten: 0, notWritten: 0, suspended: false, suspendReason: null, rotations: 0, writeErrors: 0 };
+  return {
+    write: async () => ({ written: 0, notWritten: 0 }),
+    rotate: async () => {},
+    resume: () => {},
+    close: async () => {},
+    stats: () => ({ ...st }),
+  };
+}
+
+export function queueLimits(cfg: DaemonConfig): QueueLimits {
+  if (cfg.queueOverflow === 'unbounded') {
+    return { policy: 'unbounded', hwm: 0x7fffffff, lwm: 0x7fffffff - 1, hwmBytes: Number.MAX_SAFE_INTEGER, lwmBytes: Number.MAX_SAFE_INTEGER };
+  }
+  return { policy: cfg.queueOverflow, hwm: cfg.queueHwm, lwm: cfg.queueLwm, hwmBytes: cfg.queueHwmBytes, lwmBytes: lwmBytes(cfg) };
+}
+
+interface Batch {
+  records: AuditRecord[];
+  bytes: number;
+}
+
+export class Daemon {
+  readonly q = new QueueState();
+  private worker: Worker | null = null;
+  private sink!: LogSink;
+  private dispatcher: Dispatcher | null = null;
+  private pending: Batch[] = [];
+  private pendingHead = 0;
+  private inflight = 0;
+  private dispatchBlocked = false;
+  private processed = 0;
+  private state = 'starting';
+  private registered = false;
+  private readonly startedAt = Date.now();
+  private statsTimer: NodeJS.Timeout | null = null;
+  private lossTimer: NodeJS.Timeout | null = null;
+  private lossReported = 0;
+  private sideWrites = new Set<Promise<unknown>>();
+  private drainWaiters: (() => void)[] = [];
+  private workerDone: Promise<void> = Promise.resolve();
+  private stopping: Promise<number> | null = null;
+  private exitCode = 0;
+  readonly log: Logger;
+
+  constructor(public cfg: DaemonConfig, private readonly deps: DaemonDeps = {}) {
+    this.log = deps.log ?? consoleLogger(false);
+  }
+
+  /** Start everything; resolves once the input thread is registered with the kernel. */
+  async start(): Promise<void> {
+    const cfg = this.cfg;
+    if (cfg.queueOverflow === 'unbounded') {
+      this.log.warn('!!! queue_overflow = unbounded: NO THROTTLE. The queue grows without limit when output ' +
+        'stalls (the 2009 behaviour); this is for reproductions only, never for production. !!!');
+    }
+    const oom = applyOomScoreAdj(cfg.oomScoreAdj);
+    if (oom.warning) this.log.warn(oom.warning);
+    this.q.setLimits(queueLimits(cfg));
+    this.sink = await (this.deps.makeSink ?? defaultSink)(cfg, this.log, (why) => this.halt(why));
+    this.dispatcher = await (this.deps.makeDispatcher ?? defaultDispatcher)(cfg, this.log);
+    this.dispatcher?.onWritable(() => {
+      this.dispatchBlocked = false;
+      this.pump();
+    });
+    this.statsTimer = setInterval(() => this.writeStats(), cfg.statsIntervalMs);
+    this.lossTimer = setInterval(() => this.reportLoss(), 1000);
+    await this.startWorker();
+    this.state = 'running';
+    this.sideWrite(daemonRecord(DaemonType.START, {
+      op: 'start', ver: `tsauditd-${VERSION}`, format: 'raw', policy: cfg.queueOverflow,
+      queue_hwm: cfg.queueHwm, queue_hwm_bytes: cfg.queueHwmBytes, pid: process.pid, res: 'success',
+    }));
+    this.writeStats();
+    this.log.info(`running: pid ${process.pid}, policy ${cfg.queueOverflow}, queue_hwm ${cfg.queueHwm} records / ` +
+      `${cfg.queueHwmBytes} bytes, lwm ${cfg.queueLwm}, log ${cfg.writeLogs ? cfg.logFile : '(write_logs = no)'}`);
+  }
+
+  private startWorker(): Promise<void> {
+    const data: InputWorkerData = {
+      sabI32: this.q.sabI32, sabI64: this.q.sabI64, pid: process.pid,
+      recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch,
+    };
+    // the worker is a fresh module graph: its .mjs entry registers tsx, then loads input-worker.ts
+    const worker = new Worker(new URL('./input-worker-boot.mjs', import.meta.url), { workerData: data });
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let markDone!: () => void;
+      this.workerDone = new Promise<void>((r) => { markDone = r; });
+      worker.on('message', (m: InputMessage) => {
+        switch (m.type) {
+          case 'batch':
+            this.pending.push({ records: unpackBatch(m.buf), bytes: m.bytes });
+            this.pump();
+            break;
+          case 'registered':
+            this.registered = true;
+            this.log.info(`registered with the kernel as the audit daemon (netlink port ${m.portId}, rcvbuf ${m.rcvbuf} bytes)`);
+            settled = true;
+            resolve();
+            break;
+          case 'log':
+            this.log[m.level](`input: ${m.msg}`);
+            break;
+          case 'stopped':
+            this.registered = !m.unregistered;
+            break;
+          case 'failed':
+            if (!settled) { settled = true; reject(new Error(m.msg)); } else this.log.error(`input: ${m.msg}`);
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        this.log.error(`input thread crashed: ${err.stack ?? err.message}`);
+        if (!settled) { settled = true; reject(err); }
+      });
+      worker.on('exit', (code) => {
+        this.worker = null;
+        markDone();
+        if (!settled) { settled = true; reject(new Error(`input thread exited with code ${code} before registering`)); }
+        if (this.state === 'running') {
+          this.log.error(`input thread exited unexpectedly (code ${code}); stopping`);
+          this.exitCode = 1;
+          void this.stop('input thread exited');
+        }
+      });
+    });
+  }
+
+  /** Move pending batches to the output side, keeping up to MAX_INFLIGHT writes queued. */
+  private pump(): void {
+    while (this.inflight < MAX_INFLIGHT && this.pendingHead < this.pending.length &&
+           (!this.dispatchBlocked || this.state === 'stopping')) {
+      const records: AuditRecord[] = [];
+      let bytes = 0;
+      while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK) {
+        const b = this.pending[this.pendingHead];
+        this.pending[this.pendingHead++] = undefined as unknown as Batch;
+        for (const r of b.records) records.push(r);
+        bytes += b.bytes;
+      }
+      if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+        this.pending = this.pending.slice(this.pendingHead);
+        this.pendingHead = 0;
+      }
+      if (this.dispatcher && !this.dispatcher.dispatch(records)) this.dispatchBlocked = true;
+      this.inflight++;
+      this.sink.write(records).then(
+        () => this.done(records.length, bytes),
+        (err: Error) => {
+          // The writer counts its own failures; a rejection is a bug there. Keep the accounting right.
+          this.log.error(`log write failed: ${err.message}`);
+          this.done(records.length, bytes);
+        });
+    }
+    if (this.idle()) for (const w of this.drainWaiters.splice(0)) w();
+  }
+
+  private done(records: number, bytes: number): void {
+    this.inflight--;
+    this.processed += records;
+    this.q.dequeue(records, bytes);
+    this.pump();
+  }
+
+  private idle(): boolean {
+    return this.inflight === 0 && this.pendingHead >= this.pending.length;
+  }
+
+  private drained(): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** Records the daemon writes about itself go straight to the sink (not through the queue). */
+  private sideWrite(rec: AuditRecord): void {
+    const p = this.sink.write([rec]).catch((e: Error) => this.log.error(`cannot write ${rec.type} record: ${e.message}`));
+    this.sideWrites.add(p);
+    void p.finally(() => this.sideWrites.delete(p));
+  }
+
+  /** drop policy: a DAEMON_ERR loss record each second while records are being dropped. */
+  private reportLoss(): void {
+    const total = this.q.get(B.DROPPED_QUEUE_FULL);
+    if (total === this.lossReported) return;
+    const lost = total - this.lossReported;
+    this.lossReported = total;
+    this.sideWrite(daemonRecord(DaemonType.ERR, {
+      op: 'queue_overflow', policy: this.q.limits().policy, lost, total_lost: total,
+      lost_syscall: this.q.get(B.DROPPED_QUEUE_FULL_SYSCALL),
+      queue_hwm: this.cfg.queueHwm, queue_hwm_bytes: this.cfg.queueHwmBytes, pid: process.pid, res: 'failed',
+    }));
+    this.log.warn(`queue full: dropped ${lost} records in the last second (${total} in all)`);
+  }
+
+  stats(): DaemonStats {
+    return collectStats({
+      q: this.q, pid: process.pid, startedAt: this.startedAt,
+      state: () => this.state, registered: () => this.registered, processed: () => this.processed,
+      sink: () => this.sink.stats(),
+      plugins: () => (this.dispatcher?.stats() ?? []) as PluginStats[],
+    });
+  }
+
+  writeStats(): void {
+    try {
+      writeStatsFile(this.cfg.statsFile, this.stats());
+    } catch (err) {
+      this.log.warn(`cannot write stats to ${this.cfg.statsFile}: ${(err as Error).message}`);
+    }
+  }
+
+  /** SIGHUP: re-read the config; apply what can change live, say what needs a restart. */
+  reload(): void {
+    let next: DaemonConfig;
+    try {
+      next = loadConfig(this.cfg.configDir);
+    } catch (err) {
+      this.log.error(`reload refused, keeping the running config: ${(err as Error).message}`);
+      return;
+    }
+    const changed: (keyof DaemonConfig)[] = [];
+    const needRestart: (keyof DaemonConfig)[] = [];
+    for (const k of Object.keys(next) as (keyof DaemonConfig)[]) {
+      if (JSON.stringify(next[k]) === JSON.stringify(this.cfg[k])) continue;
+      (LIVE_KEYS.has(k) ? changed : needRestart).push(k);
+    }
+    const live = { ...this.cfg };
+    for (const k of changed) (live as Record<string, unknown>)[k] = next[k];
+    if (changed.includes('oomScoreAdj')) {
+      const r = applyOomScoreAdj(live.oomScoreAdj);
+      if (r.warning) this.log.warn(r.warning);
+    }
+    if (changed.includes('statsIntervalMs') && this.statsTimer) {
+      clearInterval(this.statsTimer);
+      this.statsTimer = setInterval(() => this.writeStats(), live.statsIntervalMs);
+    }
+    if (changed.includes('queueOverflow') && live.queueOverflow === 'unbounded') {
+      this.log.warn('!!! queue_overflow = unbounded now: NO THROTTLE (reproductions only) !!!');
+    }
+    // recvBufferBytes is read by the input thread only at start
+    const restartOnly = changed.filter((k) => k === 'recvBufferBytes');
+    this.cfg = live;
+    this.q.setLimits(queueLimits(live));
+    this.sideWrite(daemonRecord(DaemonType.CONFIG, {
+      op: 'reconfigure', changed: changed.join(',') || 'none', pid: process.pid, res: 'success',
+    }));
+    this.log.info(`reloaded: changed ${changed.join(', ') || 'nothing live'}` +
+      (needRestart.length + restartOnly.length ? `; needs a restart to change: ${[...needRestart, ...restartOnly].join(', ')}` : ''));
+  }
+
+  /** SIGUSR1 */
+  async rotate(): Promise<void> {
+    try {
+      await this.sink.rotate();
+      this.log.info('log rotated');
+    } catch (err) {
+      this.log.error(`rotate failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** SIGUSR2 */
+  resume(): void {
+    this.sink.resume();
+    this.sideWrite(daemonRecord(DaemonType.RESUME, { op: 'resume', pid: process.pid, res: 'success' }));
+    this.log.info('logging resumed');
+  }
+
+  /** SIGCONT */
+  writeState(): void {
+    try {
+      writeStateReport(this.cfg, this.stats(), this.sink.stats());
+      this.log.info(`state written to ${this.cfg.stateFile}`);
+    } catch (err) {
+      this.log.error(`cannot write the state report: ${(err as Error).message}`);
+    }
+  }
+
+  private halt(why: string): void {
+    this.log.error(`halt action: ${why}; tsauditd stops (auditd would halt the machine)`);
+    this.exitCode = 3;
+    void this.stop(`halt: ${why}`);
+  }
+
+  /** SIGTERM: stop reading, unregister, write everything accepted, close. Resolves to the exit code. */
+  stop(reason = 'SIGTERM'): Promise<number> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<number> {
+    this.log.info(`stopping (${reason}): ${this.q.records()} records queued`);
+    this.state = 'stopping';
+    if (this.lossTimer) clearInterval(this.lossTimer);
+    this.q.requestStop();
+    await this.workerDone;
+    this.pump();
+    await this.drained();
+    this.reportLoss();
+    if (!this.sink) {
+      this.state = 'stopped';
+      return this.exitCode || 1;
+    }
+    const s = this.stats();
+    this.sideWrite(daemonRecord(DaemonType.END, {
+      op: 'terminate', reason: JSON.stringify(reason), received: s.received, processed: s.processed,
+      dropped: s.dropped.queue_full, pid: process.pid, res: 'success',
+    }));
+    await Promise.all([...this.sideWrites]);
+    try {
+      await this.dispatcher?.close();
+    } catch (err) {
+      this.log.error(`closing plugins: ${(err as Error).message}`);
+    }
+    await this.sink?.close();
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.state = 'stopped';
+    this.writeStats();
+    const f = this.stats();
+    this.log.info(`stopped: received ${f.received}, processed ${f.processed}, written ${f.written}, ` +
+      `dropped ${JSON.stringify(f.dropped)}, left in queue ${f.queue.records}, unregistered ${!f.registered}`);
+    if (f.queue.records !== 0) this.exitCode ||= 1;
+    return this.exitCode;
+  }
+}
+
+export function consoleLogger(verbose: boolean): Logger {
+  const line = (lvl: string, msg: string) => process.stderr.write(`tsauditd[${process.pid}] ${lvl}: ${msg}\n`);
+  return {
+    info: (m) => { if (verbose) line('info', m); },
+    warn: (m) => line('warn', m),
+    error: (m) => line('error', m),
+  };
+}
+
+const USAGE = `usage: tsauditd [-n] [-f] -c DIR
+  -n      do not fork (run in the foreground without diagnostics)
+  -f      foreground, diagnostics on stderr (implies -n)
+  -c DIR  config directory: reads DIR/auditd.conf; relative paths in it are under DIR`;
+
+export interface CliArgs {
+  configDir: string;
+  foreground: boolean;
+  noFork: boolean;
+}
+
+export function parseArgs(argv: string[]): CliArgs | string {
+  const out: CliArgs = { configDir: '/etc/audit', foreground: false, noFork: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-n') out.noFork = true;
+    else if (a === '-f') { out.foreground = true; out.noFork = true; }
+    else if (a === '-c') {
+      const v = argv[++i];
+      if (!v) return '-c needs a directory';
+      out.configDir = v;
+    } else if (a === '-h' || a === '--help') return '';
+    else return `unknown argument "${a}"`;
+  }
+  return out;
+}
+
+/** CLI entry. Resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === 'string') {
+    process.stderr.write(`${args ? `tsauditd: ${args}\n` : ''}${USAGE}\n`);
+    return args ? 2 : 0;
+  }
+  if (!args.noFork) {
+    // auditd forks into the background; we re-run ourselves detached with -n and return.
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-c', args.configDir],
+      { detached: true, stdio: 'ignore' });
+    child.unref();
+    process.stdout.write(`${child.pid}\n`);
+    return 0;
+  }
+  const log = consoleLogger(args.foreground);
+  let cfg: DaemonConfig;
+  try {
+    cfg = loadConfig(args.configDir);
+  } catch (err) {
+    process.stderr.write(`tsauditd: ${(err as Error).message}\n`);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  const daemon = new Daemon(cfg, { log });
+  try {
+    await daemon.start();
+  } catch (err) {
+    log.error(`cannot start: ${(err as Error).message}`);
+    await daemon.stop('start failed').catch(() => 0);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    installSignals(daemon, (code) => resolve(code));
+  });
+}

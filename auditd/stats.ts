@@ -1,0 +1,126 @@
+// The stats file the harness polls (at least 10 times a second): one JSON object, replaced
+// atomically (write tmp, rename) so a reader never sees half a file.
+import { renameSync, writeFileSync } from 'node:fs';
+import type { LogSinkStats, PluginStats } from './types.ts';
+import { B, QueueState } from './queue.ts';
+
+export interface DaemonStats {
+  /** ms since the epoch */
+  ts: number;
+  pid: number;
+  policy: 'block' | 'drop' | 'unbounded';
+  /** starting | running | stopping | stopped */
+  state: string;
+  registered: boolean;
+  queue: {
+    records: number;
+    bytes: number;
+    hwm: number;
+    hwmBytes: number;
+    lwm: number;
+    lwmBytes: number;
+    /** the input thread is not reading because the queue reached the HWM (block) */
+    paused: boolean;
+    pausedMs: number;
+    pauses: number;
+    maxRecords: number;
+    maxBytes: number;
+  };
+  /** records taken from the kernel (including dropped ones) */
+  received: number;
+  receivedBytes: number;
+  /** records written to the log (EOE excluded, as auditd) */
+  written: number;
+  /** records the output side finished with (written, skipped EOE, or not written while suspended) */
+  processed: number;
+  dropped: {
+    /** drop policy: past the HWM */
+    queue_full: number;
+    /** of those, SYSCALL records (one per audited syscall event) */
+    queue_full_syscall: number;
+    /** writer suspended (disk full / error / admin action): not written, counted */
+    suspended: number;
+    /** sum over plugins */
+    plugin: number;
+    malformed: number;
+  };
+  malformed: { short: number; truncated: number; foreign: number; unknown_type: number };
+  recvErrors: number;
+  bytesWritten: number;
+  suspended: boolean;
+  suspendReason: string | null;
+  plugins: PluginStats[];
+  rssBytes: number;
+  uptimeMs: number;
+}
+
+export interface StatsSources {
+  q: QueueState;
+  pid: number;
+  startedAt: number;
+  state: () => string;
+  registered: () => boolean;
+  processed: () => number;
+  sink: () => LogSinkStats;
+  plugins: () => PluginStats[];
+}
+
+export function collectStats(s: StatsSources): DaemonStats {
+  const { q } = s;
+  const l = q.limits();
+  const sink = s.sink();
+  const plugins = s.plugins();
+  const malformed = {
+    short: q.get(B.MALFORMED_SHORT),
+    truncated: q.get(B.MALFORMED_TRUNCATED),
+    foreign: q.get(B.MALFORMED_FOREIGN),
+    unknown_type: q.get(B.MALFORMED_UNKNOWN_TYPE),
+  };
+  const now = Date.now();
+  return {
+    ts: now,
+    pid: s.pid,
+    policy: l.policy,
+    state: s.state(),
+    registered: s.registered(),
+    queue: {
+      records: q.records(),
+      bytes: q.bytes(),
+      hwm: l.hwm,
+      hwmBytes: l.hwmBytes,
+      lwm: l.lwm,
+      lwmBytes: l.lwmBytes,
+      paused: q.paused(),
+      pausedMs: q.get(B.PAUSED_MS),
+      pauses: q.get(B.PAUSES),
+      maxRecords: q.get(B.MAX_RECORDS),
+      maxBytes: q.get(B.MAX_BYTES),
+    },
+    received: q.get(B.RECEIVED),
+    receivedBytes: q.get(B.RECEIVED_BYTES),
+    written: sink.recordsWritten,
+    processed: s.processed(),
+    dropped: {
+      queue_full: q.get(B.DROPPED_QUEUE_FULL),
+      queue_full_syscall: q.get(B.DROPPED_QUEUE_FULL_SYSCALL),
+      suspended: sink.notWritten,
+      plugin: plugins.reduce((a, p) => a + p.dropped, 0),
+      malformed: malformed.short + malformed.truncated + malformed.foreign + malformed.unknown_type,
+    },
+    malformed,
+    recvErrors: q.get(B.RECV_ERRORS),
+    bytesWritten: sink.bytesWritten,
+    suspended: sink.suspended,
+    suspendReason: sink.suspendReason,
+    plugins,
+    rssBytes: process.memoryUsage.rss(),
+    uptimeMs: now - s.startedAt,
+  };
+}
+
+/** Replace `file` with the JSON of `stats` atomically. */
+export function writeStatsFile(file: string, stats: DaemonStats): void {
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(stats));
+  renameSync(tmp, file);
+}
