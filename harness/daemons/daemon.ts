@@ -1,0 +1,181 @@
+// The daemon under test, as the runner sees it, whatever it is: started inside the run's cgroup,
+// registered with the kernel, its log found, its stats read if it has any, stopped with SIGTERM.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa, type ResultPromise } from 'execa';
+import type { AuditControl } from '../kernel/audit-control.ts';
+import type { HostSession } from '../host/host-session.ts';
+import type { RunCgroup } from '../host/cgroup-types.ts';
+import { procStartTime } from '../host/proc-identity.ts';
+
+export type DaemonKind = 'tsauditd' | 'auditd' | 'command';
+export type Policy = 'block' | 'drop' | 'unbounded';
+
+export interface DaemonSpec {
+  kind: DaemonKind;
+  /** tsauditd only */
+  policy?: Policy;
+  /** auditd.conf overrides (tsauditd and auditd) */
+  config?: Record<string, string | number | boolean>;
+  /** written to /proc/PID/oom_score_adj after start (auditd writes -1000 itself) */
+  oomScoreAdj?: number;
+  /** command: the command line, and the log it writes */
+  command?: string[];
+  log?: string;
+}
+
+export interface StartContext {
+  workDir: string;
+  session: HostSession;
+  control: AuditControl;
+  cgroup: RunCgroup | null;
+  /** the daemon's stdout/stderr go here */
+  outputFile: string;
+}
+
+export interface StopResult {
+  exitCode: number | null;
+  signal: string | null;
+  /** how long SIGTERM to exit took: draining the queue is part of it */
+  stopMs: number;
+}
+
+export interface DaemonUnderTest {
+  readonly kind: DaemonKind;
+  readonly policy: Policy | null;
+  /** label for results: tsauditd:block, auditd, command */
+  readonly label: string;
+  start(ctx: StartContext): Promise<void>;
+  pid(): number | null;
+  /** the daemon's stats file (tsauditd), read by the daemon-stats monitor */
+  statsPath(): string | null;
+  /** current log and rotated logs, oldest first */
+  logFiles(): string[];
+  /** the HWM in bytes the daemon promises to stay under (tsauditd), for expect peak_rss_max: hwm */
+  queueBoundBytes(): number | null;
+  exited(): boolean;
+  stop(timeoutMs?: number): Promise<StopResult>;
+  /** SIGKILL (crash fault) and forget the process; start() may be called again */
+  kill(): Promise<void>;
+  version(): string;
+}
+
+const REGISTER_TIMEOUT_MS = 15_000;
+
+/** Start a process that must register as the audit daemon; shared by every adapter. */
+export class SpawnedDaemon {
+  private proc: ResultPromise | null = null;
+  private trackId: number | null = null;
+  private exitedFlag = false;
+  private exitInfo: { exitCode: number | null; signal: string | null } | null = null;
+
+  async spawn(ctx: StartContext, file: string, args: string[], label: string): Promise<number> {
+    mkdirSync(dirname(ctx.outputFile), { recursive: true });
+    const out = { file: ctx.outputFile, append: true } as const;
+    const cmd = ctx.cgroup ? ctx.cgroup.spawnArgs(file, args) : { file, args };
+    this.exitedFlag = false;
+    this.exitInfo = null;
+    // detached: its own process group, so a stop or an undo reaches its plugins too
+    const proc = execa(cmd.file, cmd.args, {
+      detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: out, stderr: out,
+    });
+    this.proc = proc;
+    const pid = proc.pid;
+    if (!pid) throw new Error(`${label}: could not start ${file}`);
+    this.trackId = ctx.session.track('process', `${label} (pid ${pid})`, { pid, startTime: procStartTime(pid) ?? 0, group: true });
+    void proc.then((r) => {
+      this.exitedFlag = true;
+      this.exitInfo = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
+    });
+    await this.waitRegistered(ctx, pid, label);
+    return pid;
+  }
+
+  private async waitRegistered(ctx: StartContext, pid: number, label: string): Promise<void> {
+    const deadline = Date.now() + REGISTER_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.exitedFlag) {
+        throw new Error(`${label} exited (${JSON.stringify(this.exitInfo)}) before registering with the kernel; ` +
+          `its output: ${tail(ctx.outputFile)}`);
+      }
+      const status = await ctx.control.getStatus();
+      if (status.pid === pid) return;
+      await sleep(50);
+    }
+    throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s; ` +
+      `its output: ${tail(ctx.outputFile)}`);
+  }
+
+  pid(): number | null {
+    return this.proc && !this.exitedFlag ? this.proc.pid ?? null : null;
+  }
+
+  exited(): boolean {
+    return this.exitedFlag;
+  }
+
+  async stop(session: HostSession, timeoutMs = 60_000): Promise<StopResult> {
+    const proc = this.proc;
+    const started = Date.now();
+    if (!proc || this.exitedFlag) return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: 0 };
+    // continue first: a stopped daemon (stall fault) cannot act on SIGTERM
+    try { process.kill(proc.pid!, 'SIGCONT'); } catch { /* gone */ }
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    await proc;
+    clearTimeout(timer);
+    // its plugins and helpers share its process group
+    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* none left */ }
+    if (this.trackId !== null) session.untrack(this.trackId);
+    this.trackId = null;
+    return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: Date.now() - started };
+  }
+
+  async kill(session: HostSession): Promise<void> {
+    const proc = this.proc;
+    if (!proc || this.exitedFlag) return;
+    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ }
+    await proc;
+    if (this.trackId !== null) session.untrack(this.trackId);
+    this.trackId = null;
+  }
+}
+
+/** Write oom_score_adj for a pid; raising always works, lowering needs CAP_SYS_RESOURCE. */
+export function setOomScoreAdj(pid: number, value: number): string | null {
+  try {
+    writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+    return null;
+  } catch (err) {
+    return `could not set oom_score_adj ${value} for pid ${pid}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` +
+      (value < 0 ? ' (lowering needs CAP_SYS_RESOURCE)' : '');
+  }
+}
+
+/** A log file and its rotations (audit.log.N ... audit.log.1, audit.log), oldest first. */
+export function rotatedLogs(logFile: string): string[] {
+  const dir = dirname(logFile);
+  const base = basename(logFile);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const rotated = names
+    .map((n) => ({ n, m: new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)$`).exec(n) }))
+    .filter((x) => x.m)
+    .sort((a, b) => Number(b.m![1]) - Number(a.m![1]))
+    .map((x) => join(dir, x.n));
+  return names.includes(base) ? [...rotated, logFile] : rotated;
+}
+
+export function tail(file: string, bytes = 2000): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.slice(-bytes).trim() || '(nothing)';
+  } catch {
+    return '(no output file)';
+  }
+}

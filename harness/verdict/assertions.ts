@@ -1,0 +1,108 @@
+// The verdict: each `expect` limit of the scenario becomes one named assertion with the actual
+// figure beside the limit; the run passes when every one holds.
+import type { EventAccounting } from './accounting.ts';
+import type { SlopeEstimate } from './rss-slope.ts';
+
+export interface Expectations {
+  /** bytes, or 'hwm': idle RSS + the daemon's queue_hwm_bytes + 16 MiB */
+  peakRssMax?: number | 'hwm';
+  /** bytes per second after warm-up, judged on the lower confidence bound */
+  rssSlopeMax?: number;
+  oomKillsMax?: number;
+  silentLossMax?: number;
+  kernelLostMax?: number;
+  /** logged events per second over the load window */
+  throughputMin?: number;
+  /** ms of backlog_wait_time_actual added during the run */
+  backlogWaitMaxMs?: number;
+}
+
+export interface RunFigures {
+  peakRssBytes: number;
+  idleRssBytes: number;
+  /** the daemon's promised queue bound, null when it has none (unbounded, auditd) */
+  queueBoundBytes: number | null;
+  slope: SlopeEstimate | null;
+  oomKills: number;
+  kernelLost: number;
+  throughputEventsPerSec: number;
+  backlogWaitMs: number;
+  events: EventAccounting;
+  /** null: ran to the end; otherwise how it ended early */
+  daemonDied: string | null;
+}
+
+export interface Assertion {
+  name: string;
+  ok: boolean;
+  actual: number | string;
+  limit: number | string;
+  /** one sentence for a failing assertion */
+  detail?: string;
+}
+
+export const HWM_SLACK_BYTES = 16 * 1024 * 1024;
+
+export function evaluate(expect: Expectations, f: RunFigures, expectDaemonSurvives = true): Assertion[] {
+  const out: Assertion[] = [];
+  const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+  if (expect.peakRssMax !== undefined) {
+    let limit: number | null;
+    let how: string;
+    if (expect.peakRssMax === 'hwm') {
+      // A daemon with no queue bound has promised nothing: its RSS is held to the bound a
+      // default-bounded tsauditd would keep, so unbounded growth fails the same limit.
+      const bound = f.queueBoundBytes ?? 16 * 1024 * 1024;
+      limit = f.idleRssBytes + bound + HWM_SLACK_BYTES;
+      how = `idle ${mib(f.idleRssBytes)} + queue bound ${mib(bound)}${f.queueBoundBytes === null ? ' (default; daemon declares none)' : ''} + ${mib(HWM_SLACK_BYTES)}`;
+    } else {
+      limit = expect.peakRssMax;
+      how = 'scenario limit';
+    }
+    out.push({ name: 'peak RSS under its bound', ok: f.peakRssBytes <= limit, actual: f.peakRssBytes, limit,
+      detail: `peak ${mib(f.peakRssBytes)} vs ${mib(limit)} (${how})` });
+  }
+  if (expect.rssSlopeMax !== undefined) {
+    const s = f.slope;
+    out.push({ name: 'RSS slope after warm-up (leak check)', ok: !s || s.lowerBound <= expect.rssSlopeMax,
+      actual: s ? Math.round(s.slope) : 'n/a', limit: expect.rssSlopeMax,
+      detail: s ? `${Math.round(s.slope)} B/s ± ${Math.round(s.stderr)} over ${s.samples} samples; fails only when the lower bound ${Math.round(s.lowerBound)} B/s exceeds the limit` : 'too few samples' });
+  }
+  if (expect.oomKillsMax !== undefined) {
+    out.push({ name: 'OOM kills', ok: f.oomKills <= expect.oomKillsMax, actual: f.oomKills, limit: expect.oomKillsMax });
+  }
+  if (expect.silentLossMax !== undefined) {
+    out.push({ name: 'no silent loss', ok: f.events.silentLoss <= expect.silentLossMax, actual: f.events.silentLoss, limit: expect.silentLossMax,
+      detail: `generated ${f.events.generated}, logged ${f.events.logged}, accounted loss ${f.events.accountedLoss}` });
+  }
+  out.push({ name: 'no duplicate events', ok: f.events.duplicates === 0, actual: f.events.duplicates, limit: 0 });
+  if (expect.kernelLostMax !== undefined) {
+    out.push({ name: 'kernel lost records', ok: f.kernelLost <= expect.kernelLostMax, actual: f.kernelLost, limit: expect.kernelLostMax });
+  }
+  if (expect.throughputMin !== undefined) {
+    out.push({ name: 'throughput (logged events/s)', ok: f.throughputEventsPerSec >= expect.throughputMin,
+      actual: Math.round(f.throughputEventsPerSec), limit: expect.throughputMin });
+  }
+  if (expect.backlogWaitMaxMs !== undefined) {
+    out.push({ name: 'backlog wait of audited callers (ms)', ok: f.backlogWaitMs <= expect.backlogWaitMaxMs,
+      actual: Math.round(f.backlogWaitMs), limit: expect.backlogWaitMaxMs });
+  }
+  if (expectDaemonSurvives) {
+    out.push({ name: 'daemon ran to the end', ok: f.daemonDied === null, actual: f.daemonDied ?? 'yes', limit: 'yes' });
+  }
+  return out;
+}
+
+/** TAP 14 text: one test point per assertion, with actual and limit in the YAML block. */
+export function toTap(title: string, assertions: Assertion[]): string {
+  const lines = ['TAP version 14', `# ${title}`, `1..${assertions.length}`];
+  assertions.forEach((a, i) => {
+    lines.push(`${a.ok ? 'ok' : 'not ok'} ${i + 1} - ${a.name}`);
+    lines.push('  ---', `  actual: ${JSON.stringify(a.actual)}`, `  limit: ${JSON.stringify(a.limit)}`);
+    if (a.detail) lines.push(`  detail: ${JSON.stringify(a.detail)}`);
+    lines.push('  ...');
+  });
+  const failed = assertions.filter((a) => !a.ok).length;
+  lines.push(`# pass ${assertions.length - failed}`, `# fail ${failed}`);
+  return `${lines.join('\n')}\n`;
+}
