@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { formatGroups, formatLogBatch, formatLogLine, LOG_FORMAT, MAX_LINE_BYTES, PLUGIN_FORMAT } from '../../auditd/format.ts';
+import { daemonRecord, formatGroups, formatLogBatch, formatLogLine, LOG_FORMAT, MAX_LINE_BYTES, PLUGIN_FORMAT } from '../../auditd/format.ts';
 import type { AuditRecord } from '../../auditd/types.ts';
 import { openatEvents, T } from '../fixtures/synthetic-records.ts';
 
@@ -69,8 +69,12 @@ t.test("Debian's ausearch and aureport parse what we write", async (t) => {
     bufs.push(formatLogBatch(openatEvents(1, i + 1, { key: i % 10 < 7 ? 'stormA' : 'stormB', sec: 1717000000 + Math.floor(i / 100) })).buf);
   }
   bufs.push(formatLogBatch([rec(1599, 'audit(1717000100.000:5000): some=thing')]).buf);
+  // The daemon's own loss notice, as the core writes it while dropping.
+  const notice = daemonRecord(1209, 'op=queue-overflow dropped=123 res=failed', 5001, 1717000100500);
+  t.equal(formatLogLine(notice), 'type=DAEMON_ERR msg=audit(1717000100.500:5001): op=queue-overflow dropped=123 res=failed');
+  bufs.push(formatLogBatch([notice]).buf);
   writeFileSync(file, Buffer.concat(bufs));
-  t.equal(readFileSync(file, 'utf8').split('\n').length - 1, 4001);
+  t.equal(readFileSync(file, 'utf8').split('\n').length - 1, 4002);
 
   const countEvents = async (key: string): Promise<number> => {
     const r = await execa('ausearch', ['-if', file, '-k', key, '--raw'], { reject: false });
@@ -85,7 +89,7 @@ t.test("Debian's ausearch and aureport parse what we write", async (t) => {
   const all = await execa('ausearch', ['-if', file, '--raw'], { reject: false });
   t.equal(all.exitCode, 0);
   t.equal(all.stderr, '');
-  t.equal(all.stdout.split('\n').filter((l) => l.startsWith('type=')).length, 4001, 'ausearch sees every line');
+  t.equal(all.stdout.split('\n').filter((l) => l.startsWith('type=')).length, 4002, 'ausearch sees every line');
 
   const keys = await execa('aureport', ['-if', file, '--key', '--summary']);
   t.equal(keys.stderr, '');
@@ -93,5 +97,5 @@ t.test("Debian's ausearch and aureport parse what we write", async (t) => {
   t.match(keys.stdout, /^300\s+stormB$/m);
   const summary = await execa('aureport', ['-if', file]);
   t.equal(summary.stderr, '');
-  t.match(summary.stdout, /Number of events: 1001/);
+  t.match(summary.stdout, /Number of events: 1002/);
 });
