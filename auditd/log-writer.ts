@@ -71,6 +71,7 @@ interface Pending {
   records: readonly AuditRecord[];
   loggable: number;
   resolve: (r: WriteResult) => void;
+  settled?: boolean;
 }
 
 const DEFAULT_MAX_WRITE = 4 * MiB;
@@ -299,6 +300,8 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
   function settle(batch: Pending[], writtenPer: number[]): void {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i];
+      if (p.settled) continue;
+      p.settled = true;
       const written = writtenPer[i];
       const notWritten = p.loggable - written;
       st.recordsWritten += written;
@@ -321,6 +324,18 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
       settle(batch, batch.map(() => 0));
       return;
     }
+    try {
+      await writeBatch(batch);
+    } catch (e) {
+      // Nothing here should throw; if it does, count the batch as not written rather than leave
+      // its callers waiting forever.
+      diskError('write', e as NodeJS.ErrnoException);
+      settle(batch, batch.map(() => 0));
+    }
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    if (fd === null) throw new Error('log file is not open');
     const ends: number[] = [];
     const lines: number[] = [];
     const { buf } = formatGroups(
