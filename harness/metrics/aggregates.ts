@@ -1,0 +1,181 @@
+// Running aggregates of a run's samples, in bounded memory: peaks, counter deltas, the RSS
+// slope after warm-up, and downsampled series for reports. Fed one sample (and event) at a
+// time, so an 8-hour soak costs the same memory as a 10-second test.
+import { DownsampledSeries, OnlineSlope, type Bucket } from './downsample.ts';
+import type { MetricsEvent, MetricsSample } from './metrics-types.ts';
+
+/** Growth of a kernel counter across the run, tolerant of a reset (e.g. `auditctl --reset-lost`). */
+export class CounterDelta {
+  first: number | null = null;
+  last: number | null = null;
+  delta = 0;
+
+  push(v: number | null | undefined): void {
+    if (v === null || v === undefined) return;
+    if (this.last === null) this.first = v;
+    else this.delta += v >= this.last ? v - this.last : v;
+    this.last = v;
+  }
+}
+
+const max = (a: number | null, b: number | null | undefined): number | null =>
+  b === null || b === undefined ? a : a === null ? b : Math.max(a, b);
+const min = (a: number | null, b: number | null | undefined): number | null =>
+  b === null || b === undefined ? a : a === null ? b : Math.min(a, b);
+
+export interface OomVictim {
+  t: number;
+  pid: number;
+  name: string;
+  memcg: string | null;
+  /** killed inside this run's cgroup (or was one of its tracked pids) */
+  ours: boolean;
+}
+
+export interface AggregateSummary {
+  samples: number;
+  firstT: number | null;
+  lastT: number | null;
+  peakRssBytes: number | null;
+  peakHwmBytes: number | null;
+  peakRssAllBytes: number | null;
+  /** RSS slope from warmupMs on, bytes/s (exact least squares over every sample) */
+  rssSlopeBytesPerSec: number | null;
+  warmupMs: number;
+  cpu: { maxPct: number | null; meanPct: number | null; seconds: number };
+  cgroup: { peakBytes: number | null; oomKills: number };
+  kernel: { backlogMax: number | null; lost: number; waitActualMs: number; lostFirst: number | null; lostLast: number | null };
+  memAvailableMinBytes: number | null;
+  daemon: { queueRecordsMax: number | null; queueBytesMax: number | null; pausedSamples: number; dropped: number; pids: number[] };
+  load: { peakEventsPerSec: number | null; total: number };
+  /** count of each event name seen */
+  events: Record<string, number>;
+  /** OOM victims seen in kmsg (first 200) */
+  oomVictims: OomVictim[];
+  series: Record<'rss' | 'cgroupUsage' | 'backlog' | 'queueRecords' | 'eventsPerSec' | 'cpu', { samplesPerBucket: number; buckets: Bucket[] }>;
+}
+
+export class RunAggregates {
+  private samples = 0;
+  private firstT: number | null = null;
+  private lastT: number | null = null;
+  private peakRss: number | null = null;
+  private peakHwm: number | null = null;
+  private peakRssAll: number | null = null;
+  private readonly slope = new OnlineSlope();
+  private cpuMax: number | null = null;
+  private cpuSum = 0;
+  private cpuN = 0;
+  private cpuSeconds = 0;
+  private lastCpu: { pid: number; sec: number } | null = null;
+  private cgPeak: number | null = null;
+  private readonly oom = new CounterDelta();
+  private backlogMax: number | null = null;
+  private readonly lost = new CounterDelta();
+  private readonly wait = new CounterDelta();
+  private memAvailMin: number | null = null;
+  private queueMax: number | null = null;
+  private queueBytesMax: number | null = null;
+  private paused = 0;
+  private dropped = 0;
+  private readonly pids: number[] = [];
+  private peakEps: number | null = null;
+  private loadTotal = 0;
+  private readonly eventCounts: Record<string, number> = {};
+  private readonly victims: OomVictim[] = [];
+  private readonly series;
+
+  constructor(readonly warmupMs = 0, seriesCapacity = 1024) {
+    const s = () => new DownsampledSeries(seriesCapacity);
+    this.series = { rss: s(), cgroupUsage: s(), backlog: s(), queueRecords: s(), eventsPerSec: s(), cpu: s() };
+  }
+
+  addSample(x: MetricsSample): void {
+    this.samples++;
+    this.firstT ??= x.t;
+    this.lastT = x.t;
+    this.peakRss = max(this.peakRss, x.rss);
+    this.peakHwm = max(this.peakHwm, x.hwm);
+    this.peakRssAll = max(this.peakRssAll, x.rssAll);
+    if (x.rss !== null && x.t >= this.warmupMs) this.slope.push(x.t / 1000, x.rss);
+    if (x.cpu !== null) {
+      this.cpuMax = max(this.cpuMax, x.cpu);
+      this.cpuSum += x.cpu;
+      this.cpuN++;
+    }
+    // CPU seconds summed per process lifetime, so a restarted daemon's time adds up.
+    if (x.pid !== null && x.cpuSec !== null) {
+      if (this.lastCpu && this.lastCpu.pid === x.pid) this.cpuSeconds += Math.max(0, x.cpuSec - this.lastCpu.sec);
+      else this.cpuSeconds += x.cpuSec;
+      this.lastCpu = { pid: x.pid, sec: x.cpuSec };
+      if (!this.pids.includes(x.pid) && this.pids.length < 1000) this.pids.push(x.pid);
+    }
+    if (x.cgroup) {
+      this.cgPeak = max(this.cgPeak, x.cgroup.peak);
+      this.oom.push(x.cgroup.oomKills);
+    }
+    if (x.kernel) {
+      this.backlogMax = max(this.backlogMax, x.kernel.backlog);
+      this.lost.push(x.kernel.lost);
+      this.wait.push(x.kernel.waitActualMs);
+    }
+    this.memAvailMin = min(this.memAvailMin, x.memAvailable);
+    const q = x.daemon?.queue;
+    if (q) {
+      this.queueMax = max(this.queueMax, q.records);
+      this.queueBytesMax = max(this.queueBytesMax, q.bytes);
+      if (q.paused) this.paused++;
+    }
+    if (x.daemon?.dropped) {
+      const d = Object.values(x.daemon.dropped).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0);
+      this.dropped = Math.max(this.dropped, d);
+    }
+    this.peakEps = max(this.peakEps, x.load.eventsPerSec);
+    this.loadTotal = Math.max(this.loadTotal, x.load.total);
+    this.series.rss.push(x.t, x.rss);
+    this.series.cgroupUsage.push(x.t, x.cgroup?.usage);
+    this.series.backlog.push(x.t, x.kernel?.backlog);
+    this.series.queueRecords.push(x.t, q?.records);
+    this.series.eventsPerSec.push(x.t, x.load.eventsPerSec);
+    this.series.cpu.push(x.t, x.cpu);
+  }
+
+  addEvent(e: MetricsEvent): void {
+    this.eventCounts[e.event] = (this.eventCounts[e.event] ?? 0) + 1;
+    if (e.event === 'oom-kill' && this.victims.length < 200) {
+      this.victims.push({ t: e.t, pid: Number(e.pid), name: String(e.name), memcg: (e.memcg as string | null) ?? null, ours: e.ours === true });
+    }
+  }
+
+  /** RSS slope from any warm-up (approximate: over downsampled buckets). */
+  rssSlopeFrom(fromMs: number): number | null {
+    return this.series.rss.slopePerSec(fromMs);
+  }
+
+  summary(): AggregateSummary {
+    const ser = (s: DownsampledSeries) => ({ samplesPerBucket: s.samplesPerBucket, buckets: s.toArray() });
+    return {
+      samples: this.samples,
+      firstT: this.firstT,
+      lastT: this.lastT,
+      peakRssBytes: this.peakRss,
+      peakHwmBytes: this.peakHwm,
+      peakRssAllBytes: this.peakRssAll,
+      rssSlopeBytesPerSec: this.slope.slope,
+      warmupMs: this.warmupMs,
+      cpu: { maxPct: this.cpuMax, meanPct: this.cpuN ? Math.round((this.cpuSum / this.cpuN) * 10) / 10 : null, seconds: Math.round(this.cpuSeconds * 100) / 100 },
+      // the run cgroup is new: its counter started at 0 with the run
+      cgroup: { peakBytes: this.cgPeak, oomKills: this.oom.last ?? 0 },
+      kernel: { backlogMax: this.backlogMax, lost: this.lost.delta, waitActualMs: this.wait.delta, lostFirst: this.lost.first, lostLast: this.lost.last },
+      memAvailableMinBytes: this.memAvailMin,
+      daemon: { queueRecordsMax: this.queueMax, queueBytesMax: this.queueBytesMax, pausedSamples: this.paused, dropped: this.dropped, pids: [...this.pids] },
+      load: { peakEventsPerSec: this.peakEps, total: this.loadTotal },
+      events: { ...this.eventCounts },
+      oomVictims: this.victims.map((v) => ({ ...v })),
+      series: {
+        rss: ser(this.series.rss), cgroupUsage: ser(this.series.cgroupUsage), backlog: ser(this.series.backlog),
+        queueRecords: ser(this.series.queueRecords), eventsPerSec: ser(this.series.eventsPerSec), cpu: ser(this.series.cpu),
+      },
+    };
+  }
+}
