@@ -1,5 +1,6 @@
 import t from 'tap';
-import { closeSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -342,4 +343,42 @@ t.test('log_group makes the log 0640 and group-owned', async (t) => {
   const adm = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith('adm:'))!.split(':')[2];
   t.equal(st.gid, Number(adm));
   await t.rejects(createLogSink(opts(join(dir, 'x.log'), { logGroup: 'no-such-group-xyz' })), /no group named/);
+});
+
+t.test('a stalled sink (a FIFO nobody reads) holds write() promises without blocking the event loop', async (t) => {
+  const dir = tempDir(t, 'lw-fifo-');
+  const log = join(dir, 'audit.log');
+  await execa('mkfifo', [log]);
+  // Keep a reader open that does not read: writes fill the 64 KiB pipe, then block in the kernel.
+  const reader = openSync(log, constants.O_RDONLY | constants.O_NONBLOCK);
+  t.teardown(() => closeSync(reader));
+  const sink = await createLogSink(opts(log));
+  let resolved = 0;
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 20; i++) writes.push(sink.write(openatEvents(100, i * 100 + 1)).then(() => resolved++));
+  // The loop stays live: timers fire on time while the write sits on the pool.
+  const lags: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = Date.now();
+    await sleep(20);
+    lags.push(Date.now() - t0 - 20);
+  }
+  t.ok(Math.max(...lags) < 50, `timer lag stays small while the disk stalls (max ${Math.max(...lags)} ms)`);
+  t.ok(resolved < 20, `writes are held back while the sink stalls (${resolved} of 20 resolved)`);
+  const pendingBefore = sink.stats().pendingRecords;
+  t.ok(pendingBefore > 0, `records wait in the writer (${pendingBefore})`);
+  // Drain the FIFO: everything goes through, every promise resolves.
+  const buf = Buffer.alloc(1 << 16);
+  let got = 0;
+  while (resolved < 20 || got < sink.stats().bytesWritten) {
+    try {
+      got += readSync(reader, buf);
+    } catch {
+      await sleep(2);
+    }
+  }
+  await Promise.all(writes);
+  t.equal(sink.stats().recordsWritten, 20 * 100 * 4);
+  t.equal(got, sink.stats().bytesWritten, 'the reader got every byte');
+  await sink.close();
 });
