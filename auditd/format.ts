@@ -141,13 +141,3 @@ export function countLoggable(records: readonly AuditRecord[]): number {
   for (let i = 0; i < records.length; i++) if (records[i].type !== AUDIT_EOE) n++;
   return n;
 }
-
-/**
- * A record of the daemon's own (DAEMON_START 1200, DAEMON_ERR 1209, ...), stamped like the
- * kernel's so ausearch can place it: `audit(SEC.MSEC:SERIAL): body`. Use it for loss notices.
- */
-export function daemonRecord(type: number, body: string, serial: number, nowMs = Date.now()): AuditRecord {
-  const sec = Math.floor(nowMs / 1000);
-  const msec = String(Math.floor(nowMs % 1000)).padStart(3, '0');
-  return { type, text: Buffer.from(`audit(${sec}.${msec}:${serial}): ${body}`, 'latin1') };
-}

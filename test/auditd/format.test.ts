@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { daemonRecord, formatGroups, formatLogBatch, formatLogLine, LOG_FORMAT, MAX_LINE_BYTES, PLUGIN_FORMAT } from '../../auditd/format.ts';
+import { formatGroups, formatLogBatch, formatLogLine, LOG_FORMAT, MAX_LINE_BYTES, PLUGIN_FORMAT } from '../../auditd/format.ts';
 import type { AuditRecord } from '../../auditd/types.ts';
 import { openatEvents, T } from '../fixtures/synthetic-records.ts';
 
@@ -70,7 +70,7 @@ t.test("Debian's ausearch and aureport parse what we write", async (t) => {
   }
   bufs.push(formatLogBatch([rec(1599, 'audit(1717000100.000:5000): some=thing')]).buf);
   // The daemon's own loss notice, as the core writes it while dropping.
-  const notice = daemonRecord(1209, 'op=queue-overflow dropped=123 res=failed', 5001, 1717000100500);
+  const notice = rec(1209, 'audit(1717000100.500:5001): op=queue-overflow dropped=123 res=failed');
   t.equal(formatLogLine(notice), 'type=DAEMON_ERR msg=audit(1717000100.500:5001): op=queue-overflow dropped=123 res=failed');
   bufs.push(formatLogBatch([notice]).buf);
   writeFileSync(file, Buffer.concat(bufs));
