@@ -18,8 +18,6 @@ export async function readSpace(path: string): Promise<SpaceReading> {
   return { availBytes: s.bavail * s.bsize, bavail: s.bavail, bsize: s.bsize };
 }
 
-export type SpaceLevel = 'ok' | 'space_left' | 'admin_space_left' | 'full';
-
 /** Classify a reading against the thresholds (MiB, fractions allowed). */
 export function classifySpace(r: SpaceReading, spaceLeftMiB: number, adminSpaceLeftMiB: number): {
   full: boolean;
