@@ -83,14 +83,21 @@ export async function createRunCgroup(options: CreateCgroupOptions): Promise<Run
   // mkdir calls still leaves enough to clean up.
   const candidates = (mount: string | null, self: string | null) => mount
     ? [join(mount, name), ...(self && self !== '/' ? [join(mount, dirname(self), name)] : [])] : [];
+  const allCandidates = [...new Set([
+    ...candidates(layout.memory, layout.self.memory),
+    ...candidates(layout.cpu, layout.self.cpu),
+    ...candidates(layout.io, layout.self.io),
+  ])];
+  // Checked before the state file is written: that file belongs to whoever made the group.
+  const taken = allCandidates.find((d) => exists(d));
+  if (taken) {
+    throw new CgroupError('create cgroup', taken, 'EEXIST', 'a group of this name exists already',
+      'a previous run with this id left it: run `auditstorm reset` (removeLeftoverCgroups) or pick another run id');
+  }
   writeCgroupState({
     name,
     version: layout.version,
-    dirs: [...new Set([
-      ...candidates(layout.memory, layout.self.memory),
-      ...candidates(layout.cpu, layout.self.cpu),
-      ...candidates(layout.io, layout.self.io),
-    ])],
+    dirs: allCandidates,
     owner: selfIdentity(),
     createdAt: new Date().toISOString(),
   });

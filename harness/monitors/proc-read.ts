@@ -14,11 +14,10 @@ export function readSmall(path: string): string | null {
     return null;
   }
   try {
-    let len = 0;
-    for (;;) {
-      const n = readSync(fd, buf, len, buf.length - len, null);
-      if (n <= 0 || len + n >= buf.length) { len += Math.max(n, 0); break; }
-      len += n;
+    // One read returns the whole of a small seq_file; read on only if it filled the buffer.
+    let len = readSync(fd, buf, 0, buf.length, null);
+    while (len === buf.length) {
+      throw new Error(`${path} is larger than ${buf.length} bytes: not a small file`);
     }
     return buf.toString('latin1', 0, len);
   } catch {
