@@ -31,6 +31,7 @@ const SLOT = 16 * 1024;
 const POLL_MS = 100;
 const ACK_TIMEOUT_MS = 3000;
 const SYSCALL = 1300;
+const EOE = 1320;
 
 const data = workerData as InputWorkerData;
 const port = parentPort!;
@@ -87,6 +88,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
   let count = 0;
   sizes.length = 0;
   let syscalls = 0;
+  let eoe = 0;
   for (let i = 0; i < n; i++) {
     const off = i * SLOT;
     const d = classifyDatagram(rxBuf, off, lengths[i], flags[i]);
@@ -95,6 +97,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
       slices[count * 3 + 1] = d.start;
       slices[count * 3 + 2] = d.end;
       sizes.push(RECORD_HEADER + d.end - d.start);
+      if (d.type === EOE) eoe++;
       count++;
     } else if (d.kind === 'ack') {
       if (d.seq === wantSeq) ack = -d.errno;
@@ -115,6 +118,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
   for (let i = 0; i < count; i++) received += sizes[i];
   q.add(B.RECEIVED, count);
   q.add(B.RECEIVED_BYTES, received);
+  q.add(B.RECEIVED_EOE, eoe);
   const admit = force ? count : admitCount(q.records(), q.bytes(), sizes, limits);
   if (admit < count) {
     let droppedBytes = 0;

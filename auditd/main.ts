@@ -112,6 +112,7 @@ export class Daemon {
   private inflight = 0;
   private dispatchBlocked = false;
   private processed = 0;
+  private daemonRecords = 0;
   private state = 'starting';
   private registered = false;
   private readonly startedAt = Date.now();
@@ -257,7 +258,7 @@ export class Daemon {
 
   /** Records the daemon writes about itself go straight to the sink (not through the queue). */
   private sideWrite(rec: AuditRecord): void {
-    const p = this.sink.write([rec]).catch((e: Error) => this.log.error(`cannot write ${rec.type} record: ${e.message}`));
+    const p = this.sink.write([rec]).then((r) => { this.daemonRecords += r.written; }).catch((e: Error) => this.log.error(`cannot write ${rec.type} record: ${e.message}`));
     this.sideWrites.add(p);
     void p.finally(() => this.sideWrites.delete(p));
   }
@@ -279,7 +280,7 @@ export class Daemon {
   stats(): DaemonStats {
     return collectStats({
       q: this.q, pid: process.pid, startedAt: this.startedAt,
-      state: () => this.state, registered: () => this.registered, processed: () => this.processed,
+      state: () => this.state, registered: () => this.registered, processed: () => this.processed, daemonRecords: () => this.daemonRecords,
       sink: () => this.sink.stats(),
       plugins: () => (this.dispatcher?.stats() ?? []) as PluginStats[],
     });

@@ -42,8 +42,9 @@ export const B = {
   MAX_BYTES: 15,
   BATCHES: 16,
   DROPPED_QUEUE_FULL_BYTES: 17,
+  RECEIVED_EOE: 18,
 } as const;
-const B_LEN = 18;
+const B_LEN = 19;
 
 export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2 };
 export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded'];

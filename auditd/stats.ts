@@ -29,6 +29,10 @@ export interface DaemonStats {
   /** records taken from the kernel (including dropped ones) */
   received: number;
   receivedBytes: number;
+  /** of `received`, EOE records (auditd never writes them to the log) */
+  receivedEoe: number;
+  /** DAEMON_START/END/CONFIG/ERR... records tsauditd wrote about itself (included in `written`) */
+  daemonRecords: number;
   /** records written to the log (EOE excluded, as auditd) */
   written: number;
   /** records the output side finished with (written, skipped EOE, or not written while suspended) */
@@ -61,6 +65,7 @@ export interface StatsSources {
   state: () => string;
   registered: () => boolean;
   processed: () => number;
+  daemonRecords: () => number;
   sink: () => LogSinkStats;
   plugins: () => PluginStats[];
 }
@@ -98,6 +103,8 @@ export function collectStats(s: StatsSources): DaemonStats {
     },
     received: q.get(B.RECEIVED),
     receivedBytes: q.get(B.RECEIVED_BYTES),
+    receivedEoe: q.get(B.RECEIVED_EOE),
+    daemonRecords: s.daemonRecords(),
     written: sink.recordsWritten,
     processed: s.processed(),
     dropped: {

@@ -1,0 +1,89 @@
+// tsauditd end to end on the real kernel (run under the dev lock):
+//   flock /run/lock/auditstorm-dev.lock npx tap test/auditd/daemon.test.ts
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import {
+  addOpenatRule, ausearchCount, BIN, enableAudit, ensureUnregistered, randomAuid, runLoad, sleep,
+  startDaemon, status, tempDir, writeConf, LOAD,
+} from './helpers/kernel-env.ts';
+
+const logLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+t.before(ensureUnregistered);
+
+t.test('bad config: exit 2 with file:line and the reason, nothing registered', async (t) => {
+  const dir = tempDir(t, 'tsauditd-badconf-');
+  writeConf(dir, { flush: 'incremental_async', queue_overflow: 'sometimes' });
+  const r = await execa(process.execPath, [BIN, '-n', '-c', dir], { reject: false });
+  t.equal(r.exitCode, 2);
+  t.match(r.stderr, `${join(dir, 'auditd.conf')}:2: "sometimes" is not one of block | drop | unbounded`);
+  t.equal((await status()).pid, 0);
+});
+
+t.test('N audited openat calls are in the log exactly N times, nothing lost', async (t) => {
+  const dir = tempDir(t, 'tsauditd-exact-');
+  const auid = randomAuid();
+  const key = `ts_exact_${auid}`;
+  const N = 25000;
+  await enableAudit(t, { backlogLimit: 8192, backlogWaitMs: 1000 });
+  await addOpenatRule(t, auid, key);
+  writeConf(dir, { flush: 'incremental_async', freq: 50, max_log_file: 0, max_log_file_action: 'ignore', queue_hwm: 8192, oom_score_adj: 'keep' });
+  const d = await startDaemon(t, dir);
+  const lost0 = (await status()).lost;
+  const t0 = Date.now();
+  await Promise.all([runLoad(auid, N), runLoad(auid, N)]);
+  // the daemon has them once nothing is queued and the count stops moving
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const s = d.stats();
+    if (s.received === last && s.queue.records === 0) break;
+    last = s.received;
+    await sleep(100);
+  }
+  const secs = (Date.now() - t0) / 1000;
+  t.comment(`received ${last} records for ${2 * N} events in ${secs.toFixed(2)} s (${Math.round((2 * N) / secs)} events/s incl. settle)`);
+  t.equal(await d.stop(), 0, 'SIGTERM: exit 0');
+  const s = JSON.parse(readFileSync(join(dir, 'tsauditd.stats.json'), 'utf8'));
+  t.equal(s.queue.records, 0, 'nothing left queued');
+  t.equal((await status()).lost, lost0, 'kernel lost counter unchanged');
+  t.equal((await status()).pid, 0, 'unregistered');
+  const log = join(dir, 'audit.log');
+  const found = await ausearchCount([log], key);
+  t.equal(found.count, 2 * N, 'ausearch -k finds every syscall once');
+  t.equal(found.stderr, '', 'ausearch reports no error');
+  t.equal(logLines(log).length, s.written, 'every written record is one log line');
+  t.equal(s.written, s.received - s.receivedEoe - s.dropped.queue_full + s.daemonRecords, 'all accepted records written (EOE excluded)');
+  const rep = await execa('aureport', ['-if', log, '--summary'], { reject: false });
+  t.equal(rep.exitCode, 0, 'aureport parses the log');
+  t.notMatch(rep.stderr, /error|malformed/i);
+});
+
+t.test('SIGTERM during heavy load loses nothing the daemon accepted', async (t) => {
+  const dir = tempDir(t, 'tsauditd-term-');
+  const auid = randomAuid();
+  const key = `ts_term_${auid}`;
+  await enableAudit(t, { backlogLimit: 8192, backlogWaitMs: 1000 });
+  await addOpenatRule(t, auid, key);
+  writeConf(dir, { flush: 'incremental_async', max_log_file: 0, max_log_file_action: 'ignore', oom_score_adj: 'keep' });
+  const d = await startDaemon(t, dir);
+  const load = execa(process.execPath, [LOAD, String(auid), '400000'], { reject: false });
+  t.teardown(() => { load.kill('SIGKILL'); });
+  await sleep(1500);
+  const mid = d.stats();
+  t.ok(mid.received > 10000, `load is flowing (${mid.received} records in)`);
+  t.equal(await d.stop(), 0, 'exit 0');
+  load.kill('SIGKILL');
+  const s = JSON.parse(readFileSync(join(dir, 'tsauditd.stats.json'), 'utf8'));
+  t.equal(s.state, 'stopped');
+  t.equal(s.queue.records, 0, 'queue empty at exit');
+  t.equal(s.processed, s.received - s.dropped.queue_full, 'every accepted record went to the output side');
+  t.equal(s.dropped.queue_full, 0);
+  const log = join(dir, 'audit.log');
+  t.equal(logLines(log).length, s.written, 'the log holds every written record');
+  t.equal(s.written, s.received - s.receivedEoe + s.daemonRecords, 'accepted = written (EOE excluded)');
+  t.comment(`accepted ${s.received} records before SIGTERM; ${s.written} lines written`);
+  t.equal((await status()).pid, 0, 'unregistered');
+  t.match(d.stderr(), /stopped: received \d+/);
+});

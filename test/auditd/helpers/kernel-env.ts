@@ -1,0 +1,156 @@
+// Kernel set-up for tsauditd's tests, each step undone in t.teardown even when the test fails:
+// audit enabled with a short backlog_wait_time, an auid-scoped rule, a daemon that is stopped
+// and unregistered. Run these tests under `flock /run/lock/auditstorm-dev.lock`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { AuditControl, type AuditStatus } from '../../../harness/kernel/audit-control.ts';
+import type { DaemonStats } from '../../../auditd/stats.ts';
+
+type T = { teardown(fn: () => unknown): void; comment(...a: unknown[]): void };
+
+export const BIN = fileURLToPath(new URL('../../../auditd/bin/tsauditd.js', import.meta.url));
+export const LOAD = fileURLToPath(new URL('../../fixtures/openat-load.mjs', import.meta.url));
+
+export function randomAuid(): number {
+  return 4200000000 + Math.floor(Math.random() * 90000000);
+}
+
+export async function withControl<R>(fn: (c: AuditControl) => Promise<R>): Promise<R> {
+  const c = await AuditControl.open();
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+export const status = (): Promise<AuditStatus> => withControl((c) => c.getStatus());
+
+/** Enable audit for this test only; the settings in force before are put back in teardown. */
+export async function enableAudit(t: T, o: { backlogLimit: number; backlogWaitMs: number }): Promise<AuditStatus> {
+  const before = await status();
+  t.teardown(() => withControl((c) => c.setStatus({
+    enabled: before.enabled as 0 | 1, backlogLimit: before.backlogLimit,
+    backlogWaitTimeJiffies: before.backlogWaitTime, rateLimit: before.rateLimit,
+  })));
+  await withControl((c) => c.setStatus({ enabled: 1, backlogLimit: o.backlogLimit, backlogWaitTimeMs: o.backlogWaitMs }));
+  return before;
+}
+
+/** `-a always,exit -F arch=b64 -S openat -F auid=AUID -F key=KEY`, deleted in teardown. */
+export async function addOpenatRule(t: T, auid: number, key: string): Promise<void> {
+  const rule = ['always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `auid=${auid}`, '-F', `key=${key}`];
+  await execa('auditctl', ['-a', ...rule]);
+  t.teardown(() => execa('auditctl', ['-d', ...rule], { reject: false }));
+}
+
+/** Make sure no daemon is left registered: a dead one is cleared by the kernel's replace probe. */
+export async function ensureUnregistered(): Promise<void> {
+  await withControl(async (c) => {
+    const d = await c.registeredDaemon();
+    if (d && d.pid !== 0) {
+      if (d.comm !== null) process.kill(d.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      await c.setStatus({ pid: 0 }).catch(() => {});
+    }
+  });
+}
+
+export function tempDir(t: T, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunningDaemon {
+  proc: ChildProcess;
+  dir: string;
+  stderr: () => string;
+  stats: () => DaemonStats;
+  /** SIGTERM and wait; resolves to the exit code (or signal name) */
+  stop: (timeoutMs?: number) => Promise<number | string>;
+  exited: Promise<number | string>;
+}
+
+export function writeConf(dir: string, conf: Record<string, string | number>): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'auditd.conf'),
+    Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+}
+
+export function readStats(dir: string): DaemonStats {
+  return JSON.parse(readFileSync(join(dir, 'tsauditd.stats.json'), 'utf8')) as DaemonStats;
+}
+
+/** Start tsauditd -f -c DIR (optionally inside a memory cgroup) and wait until it is registered. */
+export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string } = {}): Promise<RunningDaemon> {
+  rmSync(join(dir, 'tsauditd.stats.json'), { force: true });
+  const node = `${process.execPath} ${BIN} -f -c ${dir}`;
+  // enter the cgroup before exec so every byte the daemon ever maps is charged there
+  const cmd = o.cgroupProcs ? `echo $$ > ${o.cgroupProcs} && exec ${node}` : `exec ${node}`;
+  const proc = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | string>((r) => proc.on('exit', (code, sig) => r(code ?? sig ?? -1)));
+  let done = false;
+  void exited.then(() => { done = true; });
+  t.teardown(async () => {
+    if (!done) {
+      proc.kill('SIGTERM');
+      const r = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 15000))]);
+      if (r === 'timeout') proc.kill('SIGKILL');
+      await exited;
+    }
+    await ensureUnregistered();
+  });
+  const statsFile = join(dir, 'tsauditd.stats.json');
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    if (done) throw new Error(`tsauditd exited at start:\n${err}`);
+    if (existsSync(statsFile)) {
+      try {
+        if (readStats(dir).registered) break;
+      } catch { /* mid-rename */ }
+    }
+    if (Date.now() > deadline) throw new Error(`tsauditd did not register in 15 s:\n${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    proc, dir, exited,
+    stderr: () => err,
+    stats: () => readStats(dir),
+    stop: async (timeoutMs = 60000) => {
+      proc.kill('SIGTERM');
+      const r = await Promise.race([exited, new Promise<string>((res) => setTimeout(() => res('timeout'), timeoutMs))]);
+      return r;
+    },
+  };
+}
+
+/** Run the openat load as a child with its own auid: exactly `n` audited syscalls. */
+export async function runLoad(auid: number, n: number): Promise<{ ms: number }> {
+  const r = await execa(process.execPath, [LOAD, String(auid), String(n)]);
+  const m = /^done (\d+) (\d+)/.exec(r.stdout);
+  if (!m) throw new Error(`load printed ${r.stdout}`);
+  return { ms: Number(m[2]) };
+}
+
+/** SYSCALL records with key K that ausearch finds in the log (one per audited syscall). */
+export async function ausearchCount(logs: string[], key: string): Promise<{ count: number; stderr: string }> {
+  let count = 0;
+  let stderr = '';
+  for (const log of logs) {
+    const r = await execa('ausearch', ['-if', log, '-k', key, '--format', 'raw'], { reject: false, maxBuffer: 1 << 30 });
+    stderr += r.stderr.replace('<no matches>', '').trim();
+    for (const line of r.stdout.split('\n')) if (line.startsWith('type=SYSCALL ')) count++;
+  }
+  return { count, stderr };
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
