@@ -50,7 +50,8 @@ export function parseKmsgRecord(raw: string): KmsgRecord | null {
 
 const OOM_TASK = /,task=(.*),pid=(\d+),uid=\d+$/;
 const field = (m: string, key: string): string | null => new RegExp(`[:,]${key}=([^,]*)`).exec(m)?.[1] ?? null;
-const OOM_KILLED = /^(Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Killed process (\d+) \((.*?)\)(.*)$/;
+// The name may itself hold ") ": it ends at the ")" followed by the figures (or the line end).
+const OOM_KILLED = /^(Memory cgroup out of memory|Out of memory(?: \(oom_kill_allocating_task\))?): Killed process (\d+) \((.*?)\)((?:,? total-vm:.*)?)$/;
 const LOST = /audit: audit_lost=(\d+) audit_rate_limit=(\d+) audit_backlog_limit=(\d+)/;
 const SUPPRESSED = /^(\w*audit\w*): (\d+) callbacks suppressed/;
 
