@@ -183,6 +183,7 @@ const BAD: Array<[string, RuleErrorCode, string, number, string]> = [
   ['-a always,exit -S openat -F msgtype=EOE', 'WRONG_LIST', '-F', 29, 'exclude or user list'],
   ['-a always,task -F exit=1', 'WRONG_LIST', '-F', 19, 'exit list'],
   ['-a always,exclude -F euid=0', 'WRONG_LIST', '-F', 22, 'exclude list'],
+  ['-a always,filesystem -F auid=1', 'WRONG_LIST', '-F', 25, 'filesystem list'],
   ['-a always,task -F sessionid=1', 'WRONG_LIST', '-F', 19, 'exclude or user or exit'],
   ['-a always,exit -S openat' + ' -F pid=1'.repeat(64), 'TOO_MANY_FIELDS', '-F', 25 + 63 * 9 + 1, 'more than 63 fields'],
   ['-e 2', 'REFUSED', '-e', 4, 'locks the audit configuration'],
