@@ -69,7 +69,7 @@ t.test('rulesCheck: per-file verdicts, first error of each file, canonical text'
   t.equal(report.files[0].unscoped, 1);
   t.same(report.files[0].settings, { backlogLimit: 8192 });
   t.same(report.files[0].canonical, [
-    `-a always,exit -F arch=b64 -S openat -F auid=${CHECK_PLACEHOLDERS.AUID | 0} -F key=storm`,
+    `-a always,exit -F arch=b64 -S openat -F auid=${Number(CHECK_PLACEHOLDERS.AUID) | 0} -F key=storm`,
     '-w /etc/passwd -p wa',
   ]);
   t.equal(report.files[1].ok, false);
