@@ -28,7 +28,7 @@ export interface MetricsSample {
 
 /** Well-known event names; faults and the runner may add their own. */
 export type MetricsEventName =
-  | 'sampler-start' | 'sampler-stop'
+  | 'sampler-start' | 'sampler-stop' | 'sampler-stall'
   | 'oom-kill' | 'backlog-limit' | 'rate-limit' | 'lost' | 'hold-queue-overflow' | 'retry-queue-overflow' | 'suppressed'
   | 'daemon-pid' | 'bystander-exit' | 'fault-start' | 'fault-end' | 'monitor-error';
 

@@ -47,6 +47,8 @@ export interface SamplerSelfStats {
   /** wall time spent inside ticks (synchronous work), µs */
   tickUsTotal: number;
   tickUsMax: number;
+  /** ticks that blocked for more than two periods (each also an event line) */
+  stalls: number;
   /** tickUsTotal as a percentage of the elapsed time: the sampler's own cost, estimated */
   selfCostPct: number;
   linesDropped: number;
@@ -74,7 +76,7 @@ export class Sampler {
   private stopped = false;
   private readonly sampleListeners = new Set<Listener<MetricsSample>>();
   private readonly eventListeners = new Set<Listener<MetricsEvent>>();
-  private readonly self = { ticks: 0, skippedTicks: 0, tickUsTotal: 0, tickUsMax: 0, monitorErrors: 0 };
+  private readonly self = { ticks: 0, skippedTicks: 0, tickUsTotal: 0, tickUsMax: 0, monitorErrors: 0, stalls: 0 };
   /** the most recent sample */
   latest: MetricsSample | null = null;
 
@@ -153,6 +155,12 @@ export class Sampler {
       if (this.self.monitorErrors <= 10) this.event('monitor-error', { source: 'tick', message: (err as Error).message });
     }
     const us = (performance.now() - t0) * 1000;
+    // A tick that blocked for more than two periods is worth a line: the likeliest cause is
+    // this process sleeping in the kernel (e.g. audited while the audit backlog is full).
+    if (us > 2000 * this.periodMs) {
+      this.self.stalls++;
+      if (this.self.stalls <= 100) this.event('sampler-stall', { ms: Math.round(us / 1000) });
+    }
     this.self.ticks++;
     this.self.tickUsTotal += us;
     if (us > this.self.tickUsMax) this.self.tickUsMax = us;
