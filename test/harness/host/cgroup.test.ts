@@ -99,6 +99,7 @@ t.test('create, limit, move, usage, peak, throttles, destroy', async (t) => {
     const th = cg.cpuThrottle()!;
     t.ok(th.throttledPeriods > 0 && th.throttledUs > 0, `throttled ${th.throttledPeriods} periods, ${th.throttledUs} us`);
     busy.kill('SIGKILL');
+    await once(busy, 'exit');
     cg.setCpuQuota(null);
   }
   if (cg.dirs.io) {
