@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
 import { registerHostCommands } from './commands/host.ts';
+import { registerRulesCommands } from './commands/rules.ts';
+import { registerRunCommands } from './commands/run.ts';
 
 function run(fn: () => Promise<number>): void {
   fn().then(
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerHostCommands(program, run);
+  registerRulesCommands(program, run);
+  registerRunCommands(program, run);
   return program;
 }
 

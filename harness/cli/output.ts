@@ -4,6 +4,10 @@ import { AuditError } from '../kernel/errors.ts';
 import { LockHeldError } from '../host/lock.ts';
 import { LeftoverStateError } from '../host/host-session.ts';
 import { SetupError } from '../host/setup.ts';
+import { RuleError } from '../rules/errors.ts';
+import { ScenarioError } from '../scenario/load-scenario.ts';
+import { UnitError } from '../scenario/units.ts';
+import { ConfigError } from '../../auditd/config.ts';
 import { ExitCode } from './exit-codes.ts';
 
 /** An error whose message is meant for the user as is, with the exit code it implies. */
@@ -16,6 +20,8 @@ export class CliError extends Error {
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
+  if (err instanceof RuleError || err instanceof ScenarioError || err instanceof UnitError || err instanceof ConfigError ||
+    err instanceof RangeError) return ExitCode.USAGE;
   if (err instanceof LockHeldError || err instanceof LeftoverStateError || err instanceof SetupError) return ExitCode.ENVIRONMENT;
   if (err instanceof AuditError) {
     return ['EPERM', 'EACCES', 'ECONNREFUSED', 'ETIMEDOUT', 'EEXIST'].includes(err.code) ? ExitCode.ENVIRONMENT : ExitCode.USAGE;

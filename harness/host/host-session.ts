@@ -100,6 +100,14 @@ export class HostSession {
     writeState(this.state);
   }
 
+  /** Delete a rule; if it was one the run added, restore no longer needs to. */
+  async deleteRule(ruleData: Buffer): Promise<void> {
+    await this.control.deleteRule(ruleData);
+    const present = new Set((await this.control.listRules()).map((r) => r.toString('base64')));
+    this.state.audit.addedRules = this.state.audit.addedRules.filter((r) => present.has(r));
+    writeState(this.state);
+  }
+
   /** Record a change to undo (kind registered with defineUndo); returns a handle to drop it once undone. */
   track(kind: string, label: string, data: unknown): number {
     if (!undoHandler(kind)) throw new Error(`no undo handler for kind '${kind}' (import its module)`);

@@ -97,7 +97,10 @@ export function settingsToStatusChange(s: RuleSettings): StatusChange {
  * is loaded if any line is bad or unscoped), then add/delete the rules in order. If the kernel
  * refuses one, the rules this call added are taken out again before the error is rethrown.
  */
-export async function rulesLoad(ctl: AuditControl, files: string[], opts: LoadOptions = {}): Promise<LoadResult> {
+/** What rulesLoad needs of the kernel: an AuditControl, or a HostSession that records each change. */
+export type RuleTarget = Pick<AuditControl, 'addRule' | 'deleteRule' | 'setStatus'>;
+
+export async function rulesLoad(ctl: RuleTarget, files: string[], opts: LoadOptions = {}): Promise<LoadResult> {
   const auid = opts.auid ?? pickRunAuid();
   if (!Number.isInteger(auid) || auid < 0 || auid > 0xfffffffe) {
     throw new RangeError(`--auid ${auid}: must be an integer from 0 to 4294967294`);

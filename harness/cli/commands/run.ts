@@ -1,0 +1,89 @@
+// run, start: a scenario against a daemon, with a live status line and a verdict a CI job can gate on.
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { loadScenario, resolveScenarioPath } from '../../scenario/load-scenario.ts';
+import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/schema.ts';
+import { runScenario, type RunOutcome } from '../../run/run-scenario.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { CliError } from '../output.ts';
+import { statusLine } from '../live-status.ts';
+
+export interface RunCliOptions {
+  daemon?: string;
+  policy?: string;
+  duration?: string;
+  out?: string;
+  quiet?: boolean;
+}
+
+function checkChoice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new CliError(`${flag} ${value}: must be one of ${allowed.join(', ')}`, ExitCode.USAGE);
+  return value as T;
+}
+
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+export function verdictLine(o: RunOutcome): string {
+  const m = o.summary.metrics;
+  const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
+  return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
+    `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, accounted loss ${m.events.accountedLoss}, silent loss ${m.events.silentLoss}, ` +
+    `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
+    (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
+}
+
+export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<RunOutcome> {
+  const daemon = checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS);
+  const policy = checkChoice<Policy>('--policy', opts.policy, POLICIES);
+  const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration });
+  for (const w of scenario.source.warnings) console.error(`warning: ${w}`);
+  const status = statusLine({ quiet: !!opts.quiet, tty: !!process.stdout.isTTY && !process.env.CI });
+  try {
+    return await runScenario({
+      scenario, outRoot: opts.out ? resolve(opts.out) : undefined,
+      onPhase: (line) => status.log(line), onSample: (s) => status.update(s),
+    });
+  } finally {
+    status.done();
+  }
+}
+
+export function registerRunCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
+  program.command('run')
+    .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
+    .description('run a scenario against a daemon on the real kernel; exit 0 pass, 1 fail, 2 bad input, 3 environment')
+    .option('--daemon <name>', `daemon under test: ${DAEMONS.join(', ')}`)
+    .option('--policy <policy>', `tsauditd queue policy: ${POLICIES.join(', ')}`)
+    .option('--duration <duration>', 'override the scenario duration (e.g. 30s)')
+    .option('--out <dir>', 'results root (default results/)')
+    .option('--quiet', 'print only the verdict (for CI)')
+    .action((scenario: string, opts: RunCliOptions) => run(async () => {
+      const outcome = await runOne(scenario, opts);
+      console.log(verdictLine(outcome));
+      console.log(`results: ${outcome.dir}`);
+      return outcome.exitCode;
+    }));
+
+  program.command('start')
+    .description('the main job: slow-writer with tsauditd under block and under unbounded, side by side')
+    .option('--duration <duration>', 'per run (default: the scenario\'s)')
+    .option('--quiet', 'print only the verdicts')
+    .action((opts: { duration?: string; quiet?: boolean }) => run(async () => {
+      const outcomes: RunOutcome[] = [];
+      for (const policy of ['block', 'unbounded']) {
+        if (!opts.quiet) console.log(`\n== slow-writer with tsauditd, policy ${policy} ==`);
+        outcomes.push(await runOne('slow-writer', { daemon: 'tsauditd', policy, duration: opts.duration, quiet: opts.quiet }));
+      }
+      console.log('\n== side by side ==');
+      for (const o of outcomes) console.log(`${verdictLine(o)}\n  results: ${o.dir}`);
+      // The main job shows the contrast; it succeeds when block passes and unbounded fails on memory.
+      const [block, unbounded] = outcomes as [RunOutcome, RunOutcome];
+      const contrast = block.summary.verdict === 'pass' && unbounded.summary.verdict === 'fail';
+      console.log(contrast
+        ? '\nThe HWM throttle holds: block kept memory bounded with no silent loss; unbounded did not.'
+        : '\nUnexpected: block should pass and unbounded should fail on memory; see the results above.');
+      return contrast ? ExitCode.OK : ExitCode.FAILED;
+    }));
+}

@@ -1,0 +1,274 @@
+// `auditstorm run`: one scenario against one daemon on the real kernel. The order matters:
+// settings, cgroup, daemon (registered), rules scoped to a fresh auid, bystanders, monitors, loads;
+// then loads stop, the kernel backlog and the daemon's queue drain, the daemon stops, and every
+// generated event is accounted for from its log. The host session restores the machine on every
+// exit path.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { kernelHz } from '../kernel/kernel-hz.ts';
+import { withHostSession } from '../host/with-host-session.ts';
+import type { HostSession } from '../host/host-session.ts';
+import { createRunCgroup } from '../host/cgroup.ts';
+import type { RunCgroup } from '../host/cgroup-types.ts';
+import { Bystanders } from '../host/bystander.ts';
+import { pickRunAuid, rulesLoad } from '../rules/commands.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { scenarioAsRunYaml } from '../scenario/load-scenario.ts';
+import { createDaemon } from '../daemons/create-daemon.ts';
+import type { DaemonUnderTest, StopResult } from '../daemons/daemon.ts';
+import { readProcStatus } from '../monitors/rss-cpu.ts';
+import { Sampler } from '../monitors/sampler.ts';
+import type { MetricsSample } from '../metrics/metrics-types.ts';
+import type { AggregateSummary } from '../metrics/aggregates.ts';
+import { countLogEvents } from '../verdict/log-events.ts';
+import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
+import { evaluate, toTap, type Assertion } from '../verdict/assertions.ts';
+import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
+import { LoadSet, type LoadTotals } from './load-set.ts';
+import { createRunDir, DEFAULT_RESULTS_ROOT, writeJson, writeLogExcerpt } from './results-dir.ts';
+
+export interface RunOptions {
+  scenario: Scenario;
+  /** results root (default results/); the run gets a folder of its own below it */
+  outRoot?: string;
+  /** called ~10 times a second with the latest sample, for the live status line */
+  onSample?: (s: LiveStatus) => void;
+  /** one line per phase, for humans */
+  onPhase?: (line: string) => void;
+  lockWaitMs?: number;
+}
+
+export interface LiveStatus {
+  elapsedMs: number;
+  durationMs: number;
+  eventsPerSec: number;
+  rssBytes: number | null;
+  queueRecords: number | null;
+  backlog: number | null;
+  lost: number | null;
+}
+
+export interface RunSummary {
+  scenario: string;
+  daemon: string;
+  policy: string | null;
+  verdict: 'pass' | 'fail';
+  assertions: Assertion[];
+  metrics: {
+    peakRssBytes: number;
+    idleRssBytes: number;
+    rssSlopeBytesPerSec: number | null;
+    oomKills: number;
+    throughputEventsPerSec: number;
+    kernel: { lost: number; backlogMax: number | null; backlogWaitMs: number };
+    events: EventAccounting;
+    cgroupPeakBytes: number | null;
+    daemonDropped: number | null;
+  };
+  seed: number;
+  auid: number;
+  durationMs: number;
+  /** how the run ended: completed, interrupted (Ctrl-C), or the daemon died */
+  ended: 'completed' | 'interrupted' | 'daemon-died';
+  daemonStop: StopResult | null;
+  loads: LoadTotals['byLoad'];
+  oomVictims: AggregateSummary['oomVictims'];
+  host: { kernel: string; hz: number; cgroup: string | null; daemonVersion: string; memoryLimitBytes: number };
+  warnings: string[];
+  dir: string;
+}
+
+export interface RunOutcome {
+  summary: RunSummary;
+  dir: string;
+  exitCode: number;
+}
+
+const DRAIN_TIMEOUT_MS = 30_000;
+
+export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const s = o.scenario;
+  const phase = o.onPhase ?? (() => {});
+  return withHostSession(async ({ session, signal }) => {
+    const daemon = createDaemon({
+      kind: s.daemon.name, policy: s.daemon.policy, config: s.daemon.config,
+      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined,
+    });
+    const dir = createRunDir(o.outRoot ?? DEFAULT_RESULTS_ROOT, s.name, daemon.label);
+    writeFileSync(join(dir, 'scenario.yaml'), scenarioAsRunYaml(s));
+    phase(`results: ${dir}`);
+    phase(`seed ${s.seed}`);
+    return runInSession(o, session, signal, daemon, dir);
+  }, { lockWaitMs: o.lockWaitMs });
+}
+
+async function runInSession(o: RunOptions, session: HostSession, signal: AbortSignal, daemon: DaemonUnderTest, dir: string): Promise<RunOutcome> {
+  const s = o.scenario;
+  const phase = o.onPhase ?? (() => {});
+  const warnings: string[] = [...s.source.warnings];
+  const auid = pickRunAuid();
+  const scratchDir = join(dir, 'scratch');
+  let cgroup: RunCgroup | null = null;
+  let bystanders: Bystanders | null = null;
+  let sampler: Sampler | null = null;
+  let loads: LoadSet | null = null;
+  try {
+    await session.setStatus({ backlogLimit: s.kernel.backlogLimit, backlogWaitTimeMs: s.kernel.backlogWaitTimeMs, rateLimit: s.kernel.rateLimit, failure: s.kernel.failure });
+
+    const runId = dir.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '-').slice(-60);
+    cgroup = await createRunCgroup({ runId, memoryLimitBytes: s.daemon.memoryLimitBytes });
+    const cgId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
+    phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
+
+    await daemon.start({ workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt') });
+    phase(`${daemon.label} started, pid ${daemon.pid()}, registered`);
+    await session.setStatus({ enabled: 1 });
+
+    const loaded = await rulesLoad(session, [s.rules.path], { auid, scratch: scratchDir });
+    if (Object.keys(loaded.settings).length) warnings.push(`${s.rules.file}: its control lines (-b/-r/-e/-f) were ignored; the scenario's kernel settings apply`);
+    phase(`${loaded.added.length} rule(s) from ${s.rules.file} scoped to auid ${auid}`);
+
+    if (s.daemon.bystanders.count > 0) {
+      bystanders = await Bystanders.start({ cgroup, count: s.daemon.bystanders.count, mib: Math.max(1, Math.round(s.daemon.bystanders.sizeBytes / 1048576)), oomScoreAdj: s.daemon.bystanders.oomScoreAdj });
+      for (const u of bystanders.undoRecords()) session.track('process', `bystander ${u.pid}`, u);
+      phase(`${s.daemon.bystanders.count} bystander(s) in the daemon's cgroup at oom_score_adj ${s.daemon.bystanders.oomScoreAdj}`);
+    }
+
+    await sleep(500);
+    const idleRss = readProcStatus(daemon.pid() ?? 0)?.rssBytes ?? 0;
+    const kernelBefore = await session.control.getStatus();
+    const cgroupOomBefore = cgroup.memoryUsage().oomKills;
+
+    const rssPoints: Array<{ tMs: number; rss: number }> = [];
+    const runStart = Date.now();
+    sampler = new Sampler({
+      metricsPath: join(dir, 'metrics.jsonl'), runStartMs: runStart,
+      daemonPids: () => { const p = daemon.pid(); return p ? [p] : []; },
+      cgroup, audit: session.control, statsFile: daemon.statsPath(),
+      trackedPids: () => bystanders?.pids() ?? [], warmupMs: s.expect.warmupMs,
+    });
+    sampler.onSample((m: MetricsSample) => {
+      if (m.rss != null && m.t >= s.expect.warmupMs) {
+        rssPoints.push({ tMs: m.t, rss: m.rss });
+        // bounded: thin to every other point when long (soak runs)
+        if (rssPoints.length > 8192) for (let i = rssPoints.length - 1; i > 0; i -= 2) rssPoints.splice(i, 1);
+      }
+      o.onSample?.({
+        elapsedMs: m.t, durationMs: s.durationMs, eventsPerSec: m.load?.eventsPerSec ?? 0, rssBytes: m.rss ?? null,
+        queueRecords: (m.daemon as { queue?: { records?: number } } | null)?.queue?.records ?? null,
+        backlog: m.kernel?.backlog ?? null, lost: m.kernel ? m.kernel.lost - kernelBefore.lost : null,
+      });
+    });
+    sampler.start();
+    sampler.event('run-start', { auid, seed: s.seed, daemon: daemon.label });
+
+    loads = await LoadSet.prepare({
+      loads: s.loads, auid, seed: s.seed, scratchDir, session,
+      onProgress: (id, n) => sampler!.throughput.report(id, n),
+    });
+    phase(`${loads.pids.length} load process(es) ready; go`);
+    const loadStart = Date.now();
+    const stopAt = AbortSignal.any([signal, AbortSignal.timeout(s.durationMs)]);
+    void loads.go(stopAt);
+    let ended: RunSummary['ended'] = 'completed';
+    await Promise.race([
+      loads.allDone(),
+      new Promise((resolve) => stopAt.addEventListener('abort', resolve, { once: true })),
+      (async () => { while (!daemon.exited() && !stopAt.aborted) await sleep(100); })(),
+    ]);
+    if (signal.aborted) ended = 'interrupted';
+    else if (daemon.exited()) ended = 'daemon-died';
+    loads.stop();
+    const totals = await loads.finish(15_000);
+    const loadEnd = Date.now();
+    sampler.event('load-end', { generated: totals.generated });
+    phase(`loads done: ${totals.generated} audited syscalls generated (${ended})`);
+
+    // Drain: the kernel's backlog empties into the daemon, the daemon's queue onto disk.
+    const drainStart = Date.now();
+    while (Date.now() - drainStart < DRAIN_TIMEOUT_MS && !daemon.exited() && !signal.aborted) {
+      const k = await session.control.getStatus();
+      const q = (sampler.latest?.daemon as { queue?: { records?: number } } | null)?.queue?.records ?? 0;
+      if (k.backlog === 0 && q === 0) break;
+      await sleep(100);
+    }
+    await sleep(300);
+    const kernelAfter = await session.control.getStatus();
+    const daemonDiedBeforeStop = daemon.exited();
+    const stop = await daemon.stop();
+    phase(`${daemon.label} stopped in ${stop.stopMs} ms (exit ${stop.exitCode ?? stop.signal})`);
+    sampler.event('daemon-stop', { ...stop });
+    const agg = await sampler.stop();
+    sampler = null;
+
+    const daemonDropped = readDaemonDropped(daemon.statsPath());
+    const log = await countLogEvents(daemon.logFiles(), auid);
+    const kernelLost = Math.max(0, kernelAfter.lost - kernelBefore.lost);
+    const events = accountEvents(totals.generated, log, { kernelLost, daemonDropped });
+    const loadSeconds = Math.max(0.001, (loadEnd - loadStart) / 1000);
+    const oomKills = Math.max(agg.cgroup.oomKills, cgroup.memoryUsage().oomKills - cgroupOomBefore,
+      agg.oomVictims.filter((v) => (v as { ours?: boolean }).ours).length);
+    const slope: SlopeEstimate | null = rssSlope(rssPoints);
+    const peakRss = Math.max(agg.peakRssBytes ?? 0, agg.peakHwmBytes ?? 0);
+    const figures = {
+      peakRssBytes: peakRss, idleRssBytes: idleRss, queueBoundBytes: daemon.queueBoundBytes(), slope, oomKills,
+      kernelLost, throughputEventsPerSec: log.events / loadSeconds,
+      backlogWaitMs: Math.max(0, kernelAfter.backlogWaitTimeActualMs - kernelBefore.backlogWaitTimeActualMs),
+      events,
+      daemonDied: daemonDiedBeforeStop ? `daemon exited during the run (${stop.exitCode ?? stop.signal})` : null,
+    };
+    const expectations = {
+      peakRssMax: s.expect.peakRssMax ?? undefined,
+      rssSlopeMax: s.expect.rssSlopeMaxBytesPerSec ?? undefined,
+      oomKillsMax: s.expect.oomKillsMax ?? undefined,
+      silentLossMax: s.expect.silentLossMax ?? undefined,
+      kernelLostMax: s.expect.kernelLostMax ?? undefined,
+      throughputMin: s.expect.throughputMin ?? undefined,
+      backlogWaitMaxMs: s.expect.backlogWaitMaxMs ?? undefined,
+    };
+    const assertions = evaluate(expectations, figures);
+    if (ended === 'interrupted') assertions.push({ name: 'run completed', ok: false, actual: 'interrupted', limit: 'completed' });
+    if (totals.missingResults) warnings.push(`${totals.missingResults} load process(es) ended without a result; their last progress counts`);
+    if (log.malformedLines) warnings.push(`${log.malformedLines} line(s) of the daemon's log are not audit records`);
+    if (events.unexpected) warnings.push(`${events.unexpected} logged event(s) of the run's auid beyond what the loads reported`);
+    const verdict = assertions.every((a) => a.ok) ? 'pass' : 'fail';
+    writeFileSync(join(dir, 'results.tap'), toTap(`${s.name} with ${daemon.label}`, assertions));
+    writeLogExcerpt(dir, daemon.logFiles());
+
+    const summary: RunSummary = {
+      scenario: s.name, daemon: daemon.kind, policy: daemon.policy, verdict, assertions,
+      metrics: {
+        peakRssBytes: peakRss, idleRssBytes: idleRss, rssSlopeBytesPerSec: slope ? slope.slope : agg.rssSlopeBytesPerSec,
+        oomKills, throughputEventsPerSec: figures.throughputEventsPerSec,
+        kernel: { lost: kernelLost, backlogMax: agg.kernel.backlogMax, backlogWaitMs: figures.backlogWaitMs },
+        events, cgroupPeakBytes: agg.cgroup.peakBytes, daemonDropped,
+      },
+      seed: s.seed, auid, durationMs: s.durationMs, ended, daemonStop: stop, loads: totals.byLoad, oomVictims: agg.oomVictims,
+      host: { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), hz: kernelHz().hz, cgroup: `v${cgroup.version}`, daemonVersion: daemon.version(), memoryLimitBytes: s.daemon.memoryLimitBytes },
+      warnings, dir,
+    };
+    writeJson(dir, 'summary.json', summary);
+
+    if (bystanders) await bystanders.stop();
+    await cgroup.destroy({ kill: true });
+    session.untrack(cgId);
+    return { summary, dir, exitCode: verdict === 'pass' ? 0 : 1 };
+  } finally {
+    loads?.stop();
+    if (sampler) await sampler.stop().catch(() => undefined);
+    rmSync(scratchDir, { recursive: true, force: true });
+    // daemon, bystanders, loads and cgroup are also undone by the session if we got here by an error
+  }
+}
+
+/** Everything the daemon says it dropped or did not write, from its final stats file. */
+function readDaemonDropped(statsPath: string | null): number | null {
+  if (!statsPath) return null;
+  try {
+    const st = JSON.parse(readFileSync(statsPath, 'utf8')) as { dropped?: Record<string, number> };
+    return Object.values(st.dropped ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
+  } catch {
+    return null;
+  }
+}
