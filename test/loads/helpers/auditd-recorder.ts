@@ -1,0 +1,115 @@
+// Test helper: Debian's auditd in the foreground as the kernel's record keeper, so a generator's
+// own counts can be compared with what the kernel logged. Plus small auditctl wrappers.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export function auditctl(...args: string[]): string {
+  return execFileSync('auditctl', args, { encoding: 'utf8' });
+}
+
+export function auditStatus(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of auditctl('-s').split('\n')) {
+    const m = /^(\w+) (-?\d+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/** auids for tests, in the project's range */
+export function randomRunAuid(): number {
+  return 4200000000 + Math.floor(Math.random() * 90_000_000);
+}
+
+/** Rule text (placeholders filled) -> auditctl argument words. */
+export function ruleArgs(rule: string, values: Record<string, string>): string[] {
+  return rule.replace(/@([A-Z]+)@/g, (_, n: string) => {
+    if (values[n] === undefined) throw new Error(`no value for @${n}@`);
+    return values[n];
+  }).trim().split(/\s+/);
+}
+
+export class AuditdRecorder {
+  private constructor(readonly dir: string, readonly log: string, private readonly child: ChildProcess) {}
+
+  static async start(): Promise<AuditdRecorder> {
+    const dir = mkdtempSync(join(tmpdir(), 'asg-auditd-'));
+    mkdirSync(join(dir, 'plugins.d'));
+    const log = join(dir, 'audit.log');
+    const conf: Record<string, string | number> = {
+      local_events: 'yes', write_logs: 'yes', log_file: log, log_group: 'root', log_format: 'RAW',
+      flush: 'INCREMENTAL_ASYNC', freq: 50, max_log_file: 1024, num_logs: 2, priority_boost: 0, name_format: 'NONE',
+      max_log_file_action: 'IGNORE', space_left: 16, space_left_action: 'IGNORE', admin_space_left: 8,
+      admin_space_left_action: 'IGNORE', disk_full_action: 'IGNORE', disk_error_action: 'IGNORE', use_libwrap: 'no',
+      tcp_listen_queue: 5, tcp_max_per_addr: 1, tcp_client_max_idle: 0, transport: 'TCP', distribute_network: 'no',
+      q_depth: 2000, overflow_action: 'SYSLOG', max_restarts: 10, plugin_dir: join(dir, 'plugins.d'),
+      end_of_event_timeout: 2,
+    };
+    writeFileSync(join(dir, 'auditd.conf'), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''), { mode: 0o640 });
+    if (auditStatus().pid !== 0) throw new Error(`an audit daemon is registered already (pid ${auditStatus().pid})`);
+    // -s nochange: the test decides when audit is enabled
+    const child = spawn('auditd', ['-n', '-c', dir, '-s', 'nochange'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    const rec = new AuditdRecorder(dir, log, child);
+    const deadline = Date.now() + 10_000;
+    while (auditStatus().pid !== child.pid) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`auditd did not register (exit ${child.exitCode}): ${stderr}`);
+      }
+      await sleep(50);
+    }
+    return rec;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  logText(): string {
+    return existsSync(this.log) ? readFileSync(this.log, 'utf8') : '';
+  }
+
+  /** Send a user message through auditctl and wait until auditd wrote it: everything queued
+   *  before it is in the log then. Needs audit enabled. */
+  async sync(tag: string, timeoutMs = 20_000): Promise<void> {
+    auditctl('-m', tag);
+    const deadline = Date.now() + timeoutMs;
+    while (!this.logText().includes(tag)) {
+      if (Date.now() > deadline) throw new Error(`marker ${tag} not in ${this.log} after ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  }
+
+  /** SYSCALL records (= events) with this key, as Debian's ausearch reads the log. */
+  countKey(key: string): number {
+    let raw = '';
+    try {
+      raw = execFileSync('ausearch', ['-if', this.log, '-k', key, '--format', 'raw'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    } catch (err) {
+      // exit 1 with "<no matches>" means zero
+      if ((err as { status?: number }).status === 1) return 0;
+      throw err;
+    }
+    return raw.split('\n').filter((l) => l.startsWith('type=SYSCALL ')).length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) {
+      this.child.kill('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (this.child.exitCode === null && this.child.signalCode === null && Date.now() < deadline) await sleep(50);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    }
+    const deadline = Date.now() + 5000;
+    while (auditStatus().pid === this.child.pid && Date.now() < deadline) await sleep(50);
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
