@@ -166,6 +166,12 @@ const faultSchema = z.discriminatedUnion('kind', [
 const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
 const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
+const confMap = z.record(
+  z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
+  z.union([z.string(), z.number(), z.boolean()], { error: 'a text, number or boolean value' }),
+  { error: 'a mapping of auditd.conf keys to values, e.g. {flush: sync, freq: 0}' },
+);
+
 const daemonSchema = mapping('daemon', {
   name: z.enum(DAEMONS, { error: 'one of tsauditd, auditd, command' }).default('tsauditd'),
   /** tsauditd's queue_overflow policy; ignored by the other daemons */
@@ -179,11 +185,14 @@ const daemonSchema = mapping('daemon', {
     oom_score_adj: intIn(-1000, 1000).default(1000),
   }).default({ count: 0, size: 16 * 1024 * 1024, oom_score_adj: 1000 }),
   /** auditd.conf keys written into the daemon's generated config (both daemons read this syntax) */
-  config: z.record(
-    z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
-    z.union([z.string(), z.number(), z.boolean()], { error: 'a text, number or boolean value' }),
-    { error: 'a mapping of auditd.conf keys to values, e.g. {flush: sync, freq: 0}' },
-  ).default({}),
+  config: confMap.default({}),
+  /** keys for one daemon only, merged over `config` when that daemon runs (e.g. tsauditd's
+   *  queue_hwm: Debian's auditd refuses to start on a key it does not know) */
+  config_for: mapping('config_for', {
+    tsauditd: confMap.optional(),
+    auditd: confMap.optional(),
+    command: confMap.optional(),
+  }).default({}),
   /** for `command`: the command line that registers as the audit daemon */
   command: z.union([z.string().min(1), z.array(z.string()).min(1)], { error: 'a command line (text or list of words)' }).optional(),
   /** for `command`: the path of the log it writes */
@@ -325,6 +334,7 @@ export interface Scenario {
     /** null: the daemon's own default */
     oomScoreAdj: number | null;
     bystanders: { count: number; sizeBytes: number; oomScoreAdj: number };
+    /** auditd.conf keys for the daemon that runs: `config` with `config_for[name]` merged over it */
     config: Record<string, string>;
     command: string[] | null;
     log: string | null;
@@ -389,7 +399,8 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
       memoryLimitBytes: p.daemon.memory_limit,
       oomScoreAdj: p.daemon.oom_score_adj ?? null,
       bystanders: { count: p.daemon.bystanders.count, sizeBytes: p.daemon.bystanders.size, oomScoreAdj: p.daemon.bystanders.oom_score_adj },
-      config: Object.fromEntries(Object.entries(p.daemon.config).map(([k, v]) => [k, String(v)])),
+      config: Object.fromEntries(Object.entries({ ...p.daemon.config, ...(p.daemon.config_for[p.daemon.name] ?? {}) })
+        .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])),
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
     },
