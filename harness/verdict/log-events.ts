@@ -33,6 +33,8 @@ interface EventState {
   user: boolean;
   proctitle: boolean;
   ours: boolean;
+  /** the load process setting its auid (LOGIN): the harness's doing, not a load event */
+  login: boolean;
   /** a record of this event was written twice */
   split: boolean;
   /** 32-bit hashes of the record lines seen, to spot a record written twice without keeping text */
@@ -40,7 +42,7 @@ interface EventState {
   sec: number;
 }
 
-const USER_TYPES = /^(USER|USER_[A-Z_]+|CRED_[A-Z]+|LOGIN|ADD_USER|DEL_USER|TRUSTED_APP|UNKNOWN\[(1[01]\d\d|2\d\d\d)\])$/;
+const USER_TYPES = /^(USER|USER_[A-Z_]+|CRED_[A-Z]+|ADD_USER|DEL_USER|TRUSTED_APP|UNKNOWN\[(1[01]\d\d|2\d\d\d)\])$/;
 
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
@@ -75,7 +77,7 @@ export async function countLogEvents(files: string[], auid: number): Promise<Log
       const id = `${sec}:${serial}`;
       let ev = events.get(id);
       if (!ev) {
-        ev = { syscall: false, user: false, proctitle: false, ours: false, split: false, hashes: [], sec: Number(sec) };
+        ev = { syscall: false, user: false, proctitle: false, ours: false, login: false, split: false, hashes: [], sec: Number(sec) };
         events.set(id, ev);
       }
       const h = fnv1a(line);
@@ -88,6 +90,8 @@ export async function countLogEvents(files: string[], auid: number): Promise<Log
       if (type === 'SYSCALL') {
         ev.syscall = true;
         if (AUID.exec(body)?.[1] === auidText) ev.ours = true;
+      } else if (type === 'LOGIN') {
+        ev.login = true;
       } else if (type === 'PROCTITLE') {
         ev.proctitle = true;
       } else if (USER_TYPES.test(type)) {
@@ -98,7 +102,7 @@ export async function countLogEvents(files: string[], auid: number): Promise<Log
     }
   }
   for (const ev of events.values()) {
-    if (!ev.ours) continue;
+    if (!ev.ours || ev.login) continue;
     out.events++;
     if (ev.split) out.duplicateEvents++;
     if (ev.user || (ev.syscall && ev.proctitle)) out.complete++;
