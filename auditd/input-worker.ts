@@ -89,6 +89,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
   sizes.length = 0;
   let syscalls = 0;
   let eoe = 0;
+  let syscallsIn = 0;
   for (let i = 0; i < n; i++) {
     const off = i * SLOT;
     const d = classifyDatagram(rxBuf, off, lengths[i], flags[i]);
@@ -98,6 +99,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
       slices[count * 3 + 2] = d.end;
       sizes.push(RECORD_HEADER + d.end - d.start);
       if (d.type === EOE) eoe++;
+      else if (d.type === SYSCALL) syscallsIn++;
       count++;
     } else if (d.kind === 'ack') {
       if (d.seq === wantSeq) ack = -d.errno;
@@ -119,6 +121,7 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
   q.add(B.RECEIVED, count);
   q.add(B.RECEIVED_BYTES, received);
   q.add(B.RECEIVED_EOE, eoe);
+  q.add(B.RECEIVED_SYSCALL, syscallsIn);
   const admit = force ? count : admitCount(q.records(), q.bytes(), sizes, limits);
   if (admit < count) {
     let droppedBytes = 0;

@@ -43,8 +43,9 @@ export const B = {
   BATCHES: 16,
   DROPPED_QUEUE_FULL_BYTES: 17,
   RECEIVED_EOE: 18,
+  RECEIVED_SYSCALL: 19,
 } as const;
-const B_LEN = 19;
+const B_LEN = 20;
 
 export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2 };
 export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded'];

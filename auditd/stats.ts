@@ -31,6 +31,8 @@ export interface DaemonStats {
   receivedBytes: number;
   /** of `received`, EOE records (auditd never writes them to the log) */
   receivedEoe: number;
+  /** of `received`, SYSCALL records: one per audited syscall event */
+  receivedSyscall: number;
   /** DAEMON_START/END/CONFIG/ERR... records tsauditd wrote about itself (included in `written`) */
   daemonRecords: number;
   /** records written to the log (EOE excluded, as auditd) */
@@ -104,6 +106,7 @@ export function collectStats(s: StatsSources): DaemonStats {
     received: q.get(B.RECEIVED),
     receivedBytes: q.get(B.RECEIVED_BYTES),
     receivedEoe: q.get(B.RECEIVED_EOE),
+    receivedSyscall: q.get(B.RECEIVED_SYSCALL),
     daemonRecords: s.daemonRecords(),
     written: sink.recordsWritten,
     processed: s.processed(),

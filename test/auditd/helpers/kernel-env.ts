@@ -87,7 +87,7 @@ export function readStats(dir: string): DaemonStats {
 }
 
 /** Start tsauditd -f -c DIR (optionally inside a memory cgroup) and wait until it is registered. */
-export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string } = {}): Promise<RunningDaemon> {
+export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string; beforeStop?: () => Promise<unknown> } = {}): Promise<RunningDaemon> {
   rmSync(join(dir, 'tsauditd.stats.json'), { force: true });
   const node = `${process.execPath} ${BIN} -f -c ${dir}`;
   // enter the cgroup before exec so every byte the daemon ever maps is charged there
@@ -99,6 +99,8 @@ export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string }
   let done = false;
   void exited.then(() => { done = true; });
   t.teardown(async () => {
+    // e.g. thaw a frozen log filesystem: a stuck write would outlive even SIGKILL
+    await o.beforeStop?.();
     if (!done) {
       proc.kill('SIGTERM');
       const r = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 15000))]);
