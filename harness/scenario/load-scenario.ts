@@ -148,7 +148,9 @@ function problemsFromIssues(file: string, doc: Document, lines: LineCounter, dat
     const loc = locate(doc, path);
     const value = valueAt(path);
     let message = iss.message.replace(/; got undefined$/, '');
-    if (!loc.found && value === undefined) message = `missing (required): ${message.replace(/^expected /, '')}`;
+    if (!loc.found && value === undefined && !message.startsWith('required')) {
+      message = `missing (required): ${message.replace(/^expected /, '')}`;
+    }
     // the discriminator's own error is about the `kind`/`generator` key, not the whole entry
     out.push({ file, ...at(loc.found ? loc.node : loc.node), path: formatPath(path), value: loc.found ? showValue(value) : '', message });
   }

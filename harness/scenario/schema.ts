@@ -80,7 +80,7 @@ const loadVariants = GENERATOR_NAMES.map((g) =>
   mapping(`a load (generator ${g})`, {
     generator: z.literal(g),
     ...loadCommon,
-    options: (generatorOptions[g] as z.ZodType).default({}),
+    options: (generatorOptions[g] as z.ZodType).prefault({}),
   }));
 
 const loadSchema = z.discriminatedUnion('generator', loadVariants as unknown as [typeof loadVariants[0], ...typeof loadVariants], {

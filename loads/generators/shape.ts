@@ -63,10 +63,11 @@ export class Pacer {
 
   /** how many operations are due now ('max' -> maxBurst) */
   due(nowMs: number): number {
-    const rate = this.rate(nowMs);
     const dt = Math.max(0, nowMs - this.last);
+    // the rate at the middle of the interval: the integral stays exact on a ramp
+    const rate = this.rate(this.last + dt / 2);
     this.last = nowMs;
-    if (rate === 'max') {
+    if (rate === 'max' || this.rate(nowMs) === 'max') {
       this.owed = 0;
       return this.maxBurst;
     }
