@@ -4,7 +4,7 @@ import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
 import { registerHostCommands } from './commands/host.ts';
 import { registerRulesCommands } from './commands/rules.ts';
-import { registerRunCommands } from './commands/run.ts';
+import { registerRunCommands, registerScenarioCommands } from './commands/run.ts';
 
 function run(fn: () => Promise<number>): void {
   fn().then(
@@ -21,6 +21,7 @@ export function buildProgram(): Command {
   registerHostCommands(program, run);
   registerRulesCommands(program, run);
   registerRunCommands(program, run);
+  registerScenarioCommands(program, run);
   return program;
 }
 

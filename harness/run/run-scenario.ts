@@ -169,7 +169,13 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     });
     phase(`${loads.pids.length} load process(es) ready; go`);
     const loadStart = Date.now();
-    const stopAt = AbortSignal.any([signal, AbortSignal.timeout(s.durationMs)]);
+    // An explicit timer and controller: Node 20's AbortSignal.any() over a timeout signal can be
+    // garbage-collected before it fires, and the run would never end.
+    const stopCtl = new AbortController();
+    const stopTimer = setTimeout(() => stopCtl.abort(), s.durationMs);
+    const onAbort = () => stopCtl.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const stopAt = stopCtl.signal;
     void loads.go(stopAt);
     let ended: RunSummary['ended'] = 'completed';
     await Promise.race([
@@ -177,6 +183,8 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       new Promise((resolve) => stopAt.addEventListener('abort', resolve, { once: true })),
       (async () => { while (!daemon.exited() && !stopAt.aborted) await sleep(100); })(),
     ]);
+    clearTimeout(stopTimer);
+    signal.removeEventListener('abort', onAbort);
     if (signal.aborted) ended = 'interrupted';
     else if (daemon.exited()) ended = 'daemon-died';
     loads.stop();
@@ -253,7 +261,8 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     if (bystanders) await bystanders.stop();
     await cgroup.destroy({ kill: true });
     session.untrack(cgId);
-    return { summary, dir, exitCode: verdict === 'pass' ? 0 : 1 };
+    // Ctrl-C: what was measured is written, and the exit code says the run was interrupted.
+    return { summary, dir, exitCode: ended === 'interrupted' ? 130 : verdict === 'pass' ? 0 : 1 };
   } finally {
     loads?.stop();
     if (sampler) await sampler.stop().catch(() => undefined);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../../scenario/load-scenario.ts';
 import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/schema.ts';
 import { runScenario, type RunOutcome } from '../../run/run-scenario.ts';
+import { scenariosCommand, validateCommand } from '../../scenario/commands.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 import { statusLine } from '../live-status.ts';
@@ -86,4 +87,34 @@ export function registerRunCommands(program: Command, run: (fn: () => Promise<nu
         : '\nUnexpected: block should pass and unbounded should fail on memory; see the results above.');
       return contrast ? ExitCode.OK : ExitCode.FAILED;
     }));
+}
+
+export function registerScenarioCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
+  program.command('scenarios')
+    .description('list the scenarios in loads/scenarios/, one line each')
+    .action(() => run(async () => {
+      const out = scenariosCommand();
+      printOutput(out);
+      return out.exitCode;
+    }));
+
+  program.command('validate')
+    .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
+    .description('check a scenario file against the schema; errors name file:line:col, the field, the value and what is allowed')
+    .option('--daemon <name>', 'validate with this daemon override')
+    .option('--policy <policy>', 'validate with this policy override')
+    .action((scenario: string, opts: RunCliOptions) => run(async () => {
+      const out = validateCommand(scenario, {
+        daemon: checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS),
+        policy: checkChoice<Policy>('--policy', opts.policy, POLICIES),
+      });
+      printOutput(out);
+      return out.exitCode;
+    }));
+}
+
+function printOutput(out: { text: string; errors: string }): void {
+  const nl = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  if (out.text) process.stdout.write(nl(out.text));
+  if (out.errors) process.stderr.write(nl(out.errors));
 }
