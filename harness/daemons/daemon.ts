@@ -32,6 +32,8 @@ export interface StartContext {
   cgroup: RunCgroup | null;
   /** the daemon's stdout/stderr go here */
   outputFile: string;
+  /** where the log goes (a fault's own filesystem, e.g. a loop mount); default: under workDir */
+  logDir?: string;
 }
 
 export interface StopResult {
