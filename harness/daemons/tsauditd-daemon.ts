@@ -29,7 +29,7 @@ export class TsauditdDaemon implements DaemonUnderTest {
     this.dir = join(ctx.workDir, 'tsauditd');
     mkdirSync(join(this.dir, 'plugins.d'), { recursive: true });
     const config: ConfigMap = {
-      log_file: join(this.dir, 'audit.log'),
+      log_file: join(ctx.logDir ?? this.dir, 'audit.log'),
       plugin_dir: join(this.dir, 'plugins.d'),
       stats_file: join(this.dir, 'stats.json'),
       queue_overflow: this.policy,
