@@ -33,6 +33,10 @@ export class TsauditdDaemon implements DaemonUnderTest {
       plugin_dir: join(this.dir, 'plugins.d'),
       stats_file: join(this.dir, 'stats.json'),
       queue_overflow: this.policy,
+      // like the auditd adapter: one big log, so rotation never deletes what a run must count
+      max_log_file: 1024,
+      num_logs: 2,
+      max_log_file_action: 'ignore',
       ...(this.spec.oomScoreAdj !== undefined ? { oom_score_adj: this.spec.oomScoreAdj } : {}),
       ...(this.spec.config ?? {}),
     };

@@ -26,6 +26,7 @@ import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
 import { LoadSet, type LoadTotals } from './load-set.ts';
+import { unreadAuditBytes } from './socket-backlog.ts';
 import { createRunDir, DEFAULT_RESULTS_ROOT, writeJson, writeLogExcerpt } from './results-dir.ts';
 
 export interface RunOptions {
@@ -193,12 +194,13 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     sampler.event('load-end', { generated: totals.generated });
     phase(`loads done: ${totals.generated} audited syscalls generated (${ended})`);
 
-    // Drain: the kernel's backlog empties into the daemon, the daemon's queue onto disk.
+    // Drain: the kernel's backlog and the daemon's socket buffer empty into the daemon, its queue onto disk.
     const drainStart = Date.now();
     while (Date.now() - drainStart < DRAIN_TIMEOUT_MS && !daemon.exited() && !signal.aborted) {
       const k = await session.control.getStatus();
       const q = (sampler.latest?.daemon as { queue?: { records?: number } } | null)?.queue?.records ?? 0;
-      if (k.backlog === 0 && q === 0) break;
+      const unread = unreadAuditBytes(daemon.pid() ?? 0) ?? 0;
+      if (k.backlog === 0 && q === 0 && unread === 0) break;
       await sleep(100);
     }
     await sleep(300);
