@@ -1,0 +1,48 @@
+// disk-full: fill the run's log filesystem (a size-limited loop mount of the run's own, made
+// without a root reserve) with a preallocated filler file leaving `leave` bytes free; delete the
+// filler at the end. The daemon's next writes meet ENOSPC (what it then does, suspend, drop or
+// exit, is what the scenario measures). Undo: delete the filler.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineUndo } from '../host/undo-registry.ts';
+import { host } from './command.ts';
+import { FaultError, type FaultKindImpl } from './fault-types.ts';
+
+export interface DiskFullUndo { filler: string }
+
+const FILL_ROUNDS = 4;
+const removeFiller = (filler: string) => { for (let i = 0; i < FILL_ROUNDS; i++) rmSync(`${filler}.${i}`, { force: true }); };
+
+defineUndo('disk-full', (d: DiskFullUndo) => removeFiller(d.filler));
+
+export const diskFull: FaultKindImpl = {
+  endPriority: 2,
+  async apply(spec, ctx, occurrence) {
+    if (spec.kind !== 'disk-full') throw new Error('wrong kind');
+    const vol = ctx.volume;
+    if (!vol) throw new FaultError(spec.kind, spec.index, 'no log volume', 'the runner creates one when a scenario has a disk fault');
+    const filler = join(vol.mountPoint, `auditstorm-filler-${spec.index}-${occurrence}`);
+    const trackId = ctx.session.track('disk-full', `filler ${filler}`, { filler } satisfies DiskFullUndo);
+    const freeBefore = vol.freeBytes();
+    // fallocate: blocks reserved at once without writing them (the loop image stays sparse);
+    // a few rounds because the daemon keeps writing while we fill
+    for (let i = 0; i < FILL_ROUNDS; i++) {
+      const fill = vol.freeBytes() - spec.leave;
+      if (fill < 4096) break;
+      const part = `${filler}.${i}`;
+      await host('fallocate', ['-l', String(fill - (fill % 4096)), part]).catch(async () => {
+        // nearly full: fallocate may refuse its own size; a smaller piece still closes the gap
+        await host('fallocate', ['-l', String(Math.max(4096, Math.floor(fill / 2 / 4096) * 4096)), part]).catch(() => undefined);
+      });
+    }
+    const freeAfter = vol.freeBytes();
+    return {
+      detail: { mountPoint: vol.mountPoint, freeBeforeBytes: freeBefore, freeAfterBytes: freeAfter, leaveBytes: spec.leave },
+      async end() {
+        removeFiller(filler);
+        ctx.session.untrack(trackId);
+        return { freeAtEndBytes: vol.freeBytes() };
+      },
+    };
+  },
+};

@@ -1,0 +1,110 @@
+// The run's own log filesystem for the disk faults (slow-disk, freeze-fs, disk-full): a sparse
+// image file in the run dir, attached to a loop device, formatted ext4 (no root reserve, so the
+// daemon, which runs as root, meets ENOSPC when disk-full fills it), mounted under the run dir.
+// The daemon's log goes there (StartContext.logDir). Undo: thaw, umount, detach every loop
+// device backing the image, delete the image; each step tolerates "already done", so the undo
+// works after any exit path, including `auditstorm reset` after SIGKILL.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HostSession } from '../host/host-session.ts';
+import { defineUndo } from '../host/undo-registry.ts';
+import { host, hostQuiet } from './command.ts';
+
+export interface LogVolumeUndo {
+  image: string;
+  mountPoint: string;
+}
+
+export interface LogVolumeOptions {
+  /** the run dir: the image and the mount point go here */
+  dir: string;
+  session: HostSession;
+  /** default 2 GiB (sparse: only what the log writes takes disk space) */
+  sizeBytes?: number;
+}
+
+export const DEFAULT_LOG_VOLUME_BYTES = 2 * 1024 ** 3;
+
+export function isMounted(mountPoint: string): boolean {
+  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  return lines.some((l) => l.split(' ')[4] === mountPoint);
+}
+
+/** Loop devices whose backing file is `image`, e.g. ['/dev/loop3']. */
+export async function loopDevicesOf(image: string): Promise<string[]> {
+  const out = await host('losetup', ['-j', image]).catch(() => '');
+  return out.split('\n').map((l) => l.split(':')[0]!.trim()).filter((d) => d.startsWith('/dev/loop'));
+}
+
+export async function undoLogVolume(u: LogVolumeUndo): Promise<void> {
+  // A frozen filesystem cannot be unmounted, and its writers sleep until it is thawed.
+  if (isMounted(u.mountPoint)) {
+    await hostQuiet('fsfreeze', ['-u', u.mountPoint]);
+    for (let i = 0; i < 50 && isMounted(u.mountPoint); i++) {
+      if (await hostQuiet('umount', [u.mountPoint])) break;
+      await sleep(100); // a daemon killed a moment ago may still hold its log open
+    }
+    if (isMounted(u.mountPoint)) await host('umount', ['-l', u.mountPoint]);
+  }
+  for (const dev of await loopDevicesOf(u.image)) await host('losetup', ['-d', dev]);
+  rmSync(u.image, { force: true });
+  try { rmdirSync(u.mountPoint); } catch { /* not empty or gone */ }
+  const left = await loopDevicesOf(u.image);
+  if (left.length) throw new Error(`loop device(s) ${left.join(', ')} still attached to ${u.image}`);
+}
+
+defineUndo('log-volume', (data: LogVolumeUndo) => undoLogVolume(data));
+
+export class LogVolume {
+  private constructor(
+    readonly mountPoint: string,
+    readonly image: string,
+    /** e.g. /dev/loop3 */
+    readonly loopDevice: string,
+    /** major:minor of the loop device, for the cgroup io throttle */
+    readonly device: string,
+    readonly sizeBytes: number,
+    private readonly session: HostSession,
+    private readonly trackId: number,
+  ) {}
+
+  static async create(o: LogVolumeOptions): Promise<LogVolume> {
+    const sizeBytes = o.sizeBytes ?? DEFAULT_LOG_VOLUME_BYTES;
+    const image = join(o.dir, 'logfs.img');
+    const mountPoint = join(o.dir, 'logfs');
+    // Recorded before anything exists, so a SIGKILL at any step leaves enough to undo.
+    const trackId = o.session.track('log-volume', `log volume ${mountPoint}`, { image, mountPoint } satisfies LogVolumeUndo);
+    try {
+      mkdirSync(mountPoint, { recursive: true });
+      writeFileSync(image, '');
+      await host('truncate', ['-s', String(sizeBytes), image]);
+      const loopDevice = (await host('losetup', ['-f', '--show', image])).trim();
+      // no reserved blocks (-m 0): root meets ENOSPC like anyone; eager init: no background
+      // writes from ext4lazyinit competing with the daemon's log under a throttle
+      await host('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'lazy_itable_init=0,lazy_journal_init=0', loopDevice], 120_000);
+      await host('mount', ['-t', 'ext4', loopDevice, mountPoint]);
+      const device = readFileSync(`/sys/block/${basename(loopDevice)}/dev`, 'utf8').trim();
+      return new LogVolume(mountPoint, image, loopDevice, device, sizeBytes, o.session, trackId);
+    } catch (err) {
+      await undoLogVolume({ image, mountPoint }).catch(() => undefined);
+      o.session.untrack(trackId);
+      throw err;
+    }
+  }
+
+  /** bytes an unprivileged writer may still write (ext4 made with -m 0: the same for root) */
+  freeBytes(): number {
+    const s = statfsSync(this.mountPoint);
+    return s.bavail * s.bsize;
+  }
+
+  mounted(): boolean {
+    return existsSync(this.mountPoint) && isMounted(this.mountPoint);
+  }
+
+  async destroy(): Promise<void> {
+    await undoLogVolume({ image: this.image, mountPoint: this.mountPoint });
+    this.session.untrack(this.trackId);
+  }
+}

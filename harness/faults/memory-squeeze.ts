@@ -1,0 +1,78 @@
+// memory-squeeze: lower the daemon's cgroup memory limit live to `memory_limit`, put it back at
+// the end. On cgroup v1 the kernel refuses (EBUSY) a limit it cannot reclaim down to: we then
+// bisect between the target and the last limit it accepted and record the lowest one reached.
+// On v2 the limit always takes and the kernel reclaims or OOM-kills inside the group. Undo:
+// the original limit back.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CgroupError } from '../host/cgroup-fs.ts';
+import { defineUndo } from '../host/undo-registry.ts';
+import { FaultError, type FaultKindImpl } from './fault-types.ts';
+
+export interface MemoryUndo { version: 1 | 2; memoryDir: string; limitBytes: number | null }
+
+function restoreLimit(d: MemoryUndo): void {
+  if (d.version === 1) {
+    const lim = d.limitBytes === null ? '-1' : String(d.limitBytes);
+    // raising: memory+swap first (it must never be under the memory limit), then memory
+    const memsw = join(d.memoryDir, 'memory.memsw.limit_in_bytes');
+    if (existsSync(memsw)) writeFileSync(memsw, lim);
+    const f = join(d.memoryDir, 'memory.limit_in_bytes');
+    if (existsSync(f)) writeFileSync(f, lim);
+  } else {
+    const f = join(d.memoryDir, 'memory.max');
+    if (existsSync(f)) writeFileSync(f, d.limitBytes === null ? 'max' : String(d.limitBytes));
+  }
+}
+
+defineUndo('memory-squeeze', (d: MemoryUndo) => restoreLimit(d));
+
+const STEP_BYTES = 1024 * 1024;
+
+export const memorySqueeze: FaultKindImpl = {
+  endPriority: 2,
+  async apply(spec, ctx) {
+    if (spec.kind !== 'memory-squeeze') throw new Error('wrong kind');
+    const cg = ctx.cgroup;
+    const original = cg.memoryUsage().limitBytes;
+    const undo: MemoryUndo = { version: cg.version, memoryDir: cg.dirs.memory, limitBytes: original };
+    const trackId = ctx.session.track('memory-squeeze', `memory limit of ${cg.name} (was ${original ?? 'none'})`, undo);
+    const target = spec.memory_limit;
+    const usage = cg.memoryUsage().usageBytes;
+    let accepted = original ?? Number.MAX_SAFE_INTEGER;
+    let refusedAbove = target - 1; // the highest limit the kernel refused
+    let tries = 0;
+    let attempt = target;
+    // bisect: the target first, then halfway between what was refused and what was accepted
+    while (tries < 16) {
+      tries++;
+      try {
+        cg.setMemoryLimit(attempt);
+        accepted = attempt;
+        if (attempt === target) break;
+      } catch (err) {
+        if (!(err instanceof CgroupError) || err.code !== 'EBUSY') {
+          restoreLimit(undo);
+          ctx.session.untrack(trackId);
+          throw new FaultError(spec.kind, spec.index, (err as Error).message);
+        }
+        refusedAbove = attempt;
+      }
+      // no limit before: the usage bounds what the kernel will surely accept
+      const upper = accepted === Number.MAX_SAFE_INTEGER ? Math.max(usage * 2, target) : accepted;
+      if (upper - refusedAbove <= STEP_BYTES) break;
+      attempt = Math.ceil((refusedAbove + upper) / 2 / 4096) * 4096;
+      if (attempt >= accepted) break;
+    }
+    const reached = cg.memoryUsage().limitBytes;
+    return {
+      detail: { targetBytes: target, reachedBytes: reached, originalBytes: original, usageAtStartBytes: usage, attempts: tries, reachedTarget: reached === target },
+      async end() {
+        const u = cg.memoryUsage();
+        restoreLimit(undo);
+        ctx.session.untrack(trackId);
+        return { usageAtEndBytes: u.usageBytes, oomKillsInGroup: u.oomKills, limitAfterBytes: cg.memoryUsage().limitBytes };
+      },
+    };
+  },
+};

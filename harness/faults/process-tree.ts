@@ -1,0 +1,60 @@
+// Processes of the daemon: its children (dispatcher plugins) and their descendants, and
+// stopping/continuing a set of them by identity (a pid reused by another process is left alone).
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAlive, procStartTime, type ProcIdentity } from '../host/proc-identity.ts';
+
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+    } catch { /* thread gone */ }
+  }
+  return [...new Set(out)];
+}
+
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  const queue = childrenOf(pid);
+  while (queue.length) {
+    const p = queue.shift()!;
+    if (out.includes(p)) continue;
+    out.push(p);
+    queue.push(...childrenOf(p));
+  }
+  return out;
+}
+
+export function identity(pid: number): ProcIdentity | null {
+  const st = procStartTime(pid);
+  return st === null ? null : { pid, startTime: st };
+}
+
+/** One-letter state from /proc/PID/stat: R, S, D, T (stopped), Z... null if gone. */
+export function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
+export function signalAll(procs: readonly ProcIdentity[], sig: NodeJS.Signals): number {
+  let n = 0;
+  for (const p of procs) {
+    if (!isAlive(p)) continue;
+    try { process.kill(p.pid, sig); n++; } catch { /* gone */ }
+  }
+  return n;
+}

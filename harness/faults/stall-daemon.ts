@@ -1,0 +1,32 @@
+// stall-daemon: SIGSTOP the daemon (every thread: it stops reading netlink, writing and
+// dispatching), SIGCONT at the end of the window. Undo (abort, reset): SIGCONT, before any kill.
+import type { ProcIdentity } from '../host/proc-identity.ts';
+import { defineUndo } from '../host/undo-registry.ts';
+import { FaultError, type FaultKindImpl } from './fault-types.ts';
+import { identity, procState, signalAll } from './process-tree.ts';
+
+export interface StoppedUndo { procs: ProcIdentity[] }
+
+defineUndo('stall-daemon', (d: StoppedUndo) => { signalAll(d.procs, 'SIGCONT'); });
+
+export const stallDaemon: FaultKindImpl = {
+  endPriority: 1,
+  async apply(spec, ctx) {
+    const pid = ctx.daemon.pid();
+    const id = pid ? identity(pid) : null;
+    if (!id) throw new FaultError(spec.kind, spec.index, 'the daemon is not running', 'a stall needs a live daemon: check the crash/late-start faults around it');
+    const trackId = ctx.session.track('stall-daemon', `SIGSTOPped daemon pid ${id.pid}`, { procs: [id] } satisfies StoppedUndo);
+    signalAll([id], 'SIGSTOP');
+    // the symptom: the process is in state T
+    let state = procState(id.pid);
+    for (let i = 0; i < 20 && state !== 'T' && state !== 't'; i++) { await new Promise((r) => setTimeout(r, 5)); state = procState(id.pid); }
+    return {
+      detail: { pid: id.pid, state },
+      async end() {
+        signalAll([id], 'SIGCONT');
+        ctx.session.untrack(trackId);
+        return { stateAfter: procState(id.pid) };
+      },
+    };
+  },
+};
