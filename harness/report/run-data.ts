@@ -1,0 +1,210 @@
+// Everything a report shows about one run, read from its results folder: summary.json, the
+// scenario as run, and metrics.jsonl streamed once into time-aligned envelopes (bounded memory
+// and bounded page size, however long the run). Missing pieces (a run killed before its summary)
+// leave gaps the page says out loud instead of failing.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { iterateMetrics } from '../metrics/metrics-reader.ts';
+import { isEvent, type MetricsEvent, type MetricsSample } from '../metrics/metrics-types.ts';
+import type { RunSummary } from '../run/run-scenario.ts';
+import { EnvelopeTable, type Envelope } from './envelope.ts';
+import { daemonLabel } from './format.ts';
+
+/** The columns taken from each sample (see sampleValues). */
+export const COLUMNS = [
+  'rss', 'hwm', 'cgUsage', 'cgLimit', 'qRecords', 'qHwm', 'qLwm', 'backlog', 'backlogLimit',
+  'lost', 'waitMs', 'genRate', 'loggedRecRate', 'cpu', 'memAvailable',
+] as const;
+export type Column = (typeof COLUMNS)[number];
+
+export interface Marker {
+  /** seconds since the run started */
+  t: number;
+  label: string;
+}
+
+export interface FaultWindow {
+  start: number;
+  /** null: the fault never ended before the metrics did (drawn to the end) */
+  end: number | null;
+  label: string;
+}
+
+export interface RunData {
+  dir: string;
+  /** tsauditd:block, auditd, ... */
+  label: string;
+  summary: RunSummary | null;
+  scenarioYaml: string | null;
+  /** parsed scenario.yaml (as run); null when missing or unreadable */
+  scenario: Record<string, unknown> | null;
+  envelope: Envelope;
+  faults: FaultWindow[];
+  oomKills: Marker[];
+  restarts: Marker[];
+  /** events of other kinds, counted by name */
+  eventCounts: Record<string, number>;
+  samples: number;
+  /** seconds from the first to the last sample */
+  spanSec: number;
+  /** MemAvailable at the first sample, bytes */
+  memAvailableStart: number | null;
+  /** daemon records written per logged event (to turn the daemon's written-records rate into events/s) */
+  recordsPerEvent: number | null;
+  truncatedTail: boolean;
+  problems: string[];
+}
+
+// Markers are for eyes: a run with thousands of OOM kills draws the first few hundred.
+const MAX_MARKERS = 500;
+// cgroup v1 reports "no limit" as a page-rounded 2^63.
+const NO_LIMIT = 2 ** 60;
+
+export interface ReadRunOptions {
+  capacity?: number;
+}
+
+export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promise<RunData> {
+  const problems: string[] = [];
+  const summary = readJson<RunSummary>(join(dir, 'summary.json'), problems);
+  let scenarioYaml: string | null = null;
+  let scenario: Record<string, unknown> | null = null;
+  if (existsSync(join(dir, 'scenario.yaml'))) {
+    scenarioYaml = readFileSync(join(dir, 'scenario.yaml'), 'utf8');
+    try {
+      const v = parseYaml(scenarioYaml) as unknown;
+      if (v && typeof v === 'object') scenario = v as Record<string, unknown>;
+    } catch (err) {
+      problems.push(`scenario.yaml: not YAML (${(err as Error).message.split('\n')[0]})`);
+    }
+  } else {
+    problems.push('scenario.yaml is missing');
+  }
+
+  const table = new EnvelopeTable<Column>(COLUMNS, opts.capacity ?? 2048);
+  const faults: FaultWindow[] = [];
+  const openFaults: Array<FaultWindow & { key: string }> = [];
+  const oomKills: Marker[] = [];
+  const restarts: Marker[] = [];
+  const eventCounts: Record<string, number> = {};
+  let samples = 0;
+  let first: MetricsSample | null = null;
+  let prev: MetricsSample | null = null;
+  let lastT = 0;
+  let lastWritten: number | null = null;
+  const tail = { truncated: false };
+  const metricsPath = join(dir, 'metrics.jsonl');
+  if (existsSync(metricsPath)) {
+    try {
+      for await (const line of iterateMetrics(metricsPath, tail)) {
+        if (isEvent(line)) {
+          onEvent(line);
+          continue;
+        }
+        const s = line;
+        samples++;
+        first ??= s;
+        table.push(s.t, sampleValues(s, first, prev));
+        const w = (s.daemon as { written?: unknown } | null)?.written;
+        if (typeof w === 'number') lastWritten = w;
+        prev = s;
+        lastT = Math.max(lastT, s.t);
+      }
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  } else {
+    problems.push('metrics.jsonl is missing');
+  }
+  for (const f of openFaults) faults.push({ start: f.start, end: null, label: f.label });
+  if (tail.truncated) problems.push('the last line of metrics.jsonl was cut off (the run was killed mid-write) and was skipped');
+
+  function onEvent(e: MetricsEvent): void {
+    const t = e.t / 1000;
+    eventCounts[e.event] = (eventCounts[e.event] ?? 0) + 1;
+    if (e.event === 'fault-start' || e.event === 'fault-end') {
+      // Faults name themselves by id (or kind); a start pairs with the next end of the same key.
+      const key = String(e.id ?? e.kind ?? e.fault ?? e.name ?? '');
+      const label = String(e.kind ?? e.fault ?? e.name ?? e.id ?? 'fault');
+      if (e.event === 'fault-start') {
+        openFaults.push({ key, start: t, end: null, label });
+      } else {
+        const i = openFaults.findIndex((f) => f.key === key);
+        const open = i >= 0 ? openFaults.splice(i, 1)[0] : openFaults.shift();
+        if (open) faults.push({ start: open.start, end: t, label: open.label });
+        else faults.push({ start: 0, end: t, label });
+      }
+    } else if (e.event === 'oom-kill' && oomKills.length < MAX_MARKERS) {
+      const who = [e.name, e.pid].filter((x) => x !== undefined).join(' ');
+      oomKills.push({ t, label: `OOM kill${who ? `: ${who}` : ''}${e.ours === true ? " (the daemon's cgroup)" : ''}` });
+    } else if (e.event === 'daemon-pid' && e.previous !== null && e.previous !== undefined && restarts.length < MAX_MARKERS) {
+      // the first daemon-pid (previous null) is the start, not a restart
+      restarts.push({ t, label: e.pid ? `daemon restart: pid ${String(e.previous)} -> ${String(e.pid)}` : `daemon gone (pid ${String(e.previous)})` });
+    }
+  }
+
+  const m = summary?.metrics;
+  const recordsPerEvent = lastWritten !== null && m && m.events.logged > 0 ? lastWritten / m.events.logged : null;
+  return {
+    dir,
+    label: summary ? daemonLabel(summary.daemon, summary.policy) : labelFromScenario(scenario),
+    summary, scenarioYaml, scenario,
+    envelope: table.toEnvelope(),
+    faults, oomKills, restarts, eventCounts, samples,
+    spanSec: first ? (lastT - first.t) / 1000 : 0,
+    memAvailableStart: first?.memAvailable ?? null,
+    recordsPerEvent,
+    truncatedTail: tail.truncated,
+    problems,
+  };
+}
+
+/** One sample's plotted values. Kernel counters are machine-wide totals: shown as the change
+ *  since the run's first sample. Rates come from consecutive samples. */
+export function sampleValues(s: MetricsSample, first: MetricsSample, prev: MetricsSample | null): Partial<Record<Column, number | null>> {
+  const q = (s.daemon as { queue?: { records?: number; hwm?: number; lwm?: number } } | null)?.queue;
+  const written = (s.daemon as { written?: unknown } | null)?.written;
+  const prevWritten = (prev?.daemon as { written?: unknown } | null)?.written;
+  let loggedRecRate: number | null = null;
+  if (prev && typeof written === 'number' && typeof prevWritten === 'number' && s.t > prev.t && written >= prevWritten) {
+    loggedRecRate = ((written - prevWritten) * 1000) / (s.t - prev.t);
+  }
+  const limit = s.cgroup?.limit;
+  return {
+    rss: s.rss,
+    hwm: s.hwm,
+    cgUsage: s.cgroup?.usage ?? null,
+    cgLimit: limit !== null && limit !== undefined && limit < NO_LIMIT ? limit : null,
+    qRecords: q?.records ?? null,
+    qHwm: q?.hwm ?? null,
+    qLwm: q?.lwm ?? null,
+    backlog: s.kernel?.backlog ?? null,
+    backlogLimit: s.kernel?.backlogLimit ?? null,
+    lost: s.kernel && first.kernel ? s.kernel.lost - first.kernel.lost : null,
+    waitMs: s.kernel && first.kernel ? s.kernel.waitActualMs - first.kernel.waitActualMs : null,
+    genRate: s.load?.eventsPerSec ?? null,
+    loggedRecRate,
+    cpu: s.cpu,
+    memAvailable: s.memAvailable,
+  };
+}
+
+function readJson<T>(path: string, problems: string[]): T | null {
+  if (!existsSync(path)) {
+    problems.push(`${path.split('/').pop()} is missing (the run did not finish?)`);
+    return null;
+  }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    problems.push(`${path}: not JSON (${(err as Error).message})`);
+    return null;
+  }
+}
+
+function labelFromScenario(s: Record<string, unknown> | null): string {
+  const d = s?.daemon as { name?: unknown; policy?: unknown } | undefined;
+  if (!d || typeof d.name !== 'string') return 'unknown daemon';
+  return daemonLabel(d.name, d.name === 'tsauditd' && typeof d.policy === 'string' ? d.policy : null);
+}
