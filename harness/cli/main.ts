@@ -4,6 +4,7 @@ import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
 import { registerHostCommands } from './commands/host.ts';
 import { registerRulesCommands } from './commands/rules.ts';
+import { registerBenchCommands } from './commands/bench.ts';
 import { registerRunCommands, registerScenarioCommands } from './commands/run.ts';
 
 function run(fn: () => Promise<number>): void {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerHostCommands(program, run);
   registerRulesCommands(program, run);
+  registerBenchCommands(program, run);
   registerRunCommands(program, run);
   registerScenarioCommands(program, run);
   return program;

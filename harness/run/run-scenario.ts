@@ -16,7 +16,15 @@ import { pickRunAuid, rulesLoad } from '../rules/commands.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { scenarioAsRunYaml } from '../scenario/load-scenario.ts';
 import { createDaemon } from '../daemons/create-daemon.ts';
-import type { DaemonUnderTest, StopResult } from '../daemons/daemon.ts';
+import type { DaemonUnderTest, StartContext, StopResult } from '../daemons/daemon.ts';
+import { LogVolume } from '../faults/log-volume.ts';
+import { DISK_FAULTS } from '../faults/kinds.ts';
+import { writeSinkPlugin } from '../faults/plugin-sink.ts';
+import { FaultTimeline, type FaultWindowRecord } from '../faults/timeline.ts';
+import type { FaultContext } from '../faults/fault-types.ts';
+import { readMetrics } from '../metrics/metrics-reader.ts';
+import { analyseRecovery, recoveryAssertions, type FaultRecovery } from '../verdict/recovery.ts';
+import { HWM_SLACK_BYTES } from '../verdict/assertions.ts';
 import { readProcStatus } from '../monitors/rss-cpu.ts';
 import { Sampler } from '../monitors/sampler.ts';
 import type { MetricsSample } from '../metrics/metrics-types.ts';
@@ -66,6 +74,8 @@ export interface RunSummary {
     events: EventAccounting;
     cgroupPeakBytes: number | null;
     daemonDropped: number | null;
+    /** CPU seconds the daemon used over the run (user + system) */
+    daemonCpuSeconds: number;
   };
   seed: number;
   auid: number;
@@ -76,6 +86,10 @@ export interface RunSummary {
   loads: LoadTotals['byLoad'];
   oomVictims: AggregateSummary['oomVictims'];
   host: { kernel: string; hz: number; cgroup: string | null; daemonVersion: string; memoryLimitBytes: number };
+  /** every fault window: kind, index, when (ms since the run's start, as in metrics.jsonl), what */
+  faults: FaultWindowRecord[];
+  /** per fault window: recovery time, loss during/after, RSS peak (empty without faults) */
+  recovery: FaultRecovery[];
   warnings: string[];
   dir: string;
 }
@@ -114,6 +128,9 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
   let bystanders: Bystanders | null = null;
   let sampler: Sampler | null = null;
   let loads: LoadSet | null = null;
+  let timeline: FaultTimeline | null = null;
+  let volume: LogVolume | null = null;
+  const burstTotals: LoadTotals[] = [];
   try {
     await session.setStatus({ backlogLimit: s.kernel.backlogLimit, backlogWaitTimeMs: s.kernel.backlogWaitTimeMs, rateLimit: s.kernel.rateLimit, failure: s.kernel.failure });
 
@@ -122,8 +139,24 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     const cgId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
     phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
 
-    await daemon.start({ workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt') });
-    phase(`${daemon.label} started, pid ${daemon.pid()}, registered`);
+    // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
+    if (s.faults.some((f) => DISK_FAULTS.includes(f.kind))) {
+      volume = await LogVolume.create({ dir, session });
+      phase(`log volume ${volume.loopDevice} (${volume.device}) mounted at ${volume.mountPoint}`);
+    }
+    const pluginDir = daemon.kind === 'command' ? null : (s.daemon.config.plugin_dir ?? join(dir, daemon.kind, 'plugins.d'));
+    if (pluginDir && s.faults.some((f) => f.kind === 'plugin-stall')) writeSinkPlugin(pluginDir);
+    const startCtx: StartContext = {
+      workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt'),
+      ...(volume ? { logDir: volume.mountPoint } : {}),
+    };
+    const lateStart = s.faults.some((f) => f.kind === 'late-start');
+    if (!lateStart) {
+      await daemon.start(startCtx);
+      phase(`${daemon.label} started, pid ${daemon.pid()}, registered`);
+    } else {
+      phase(`${daemon.label} starts late (late-start fault)`);
+    }
     await session.setStatus({ enabled: 1 });
 
     const loaded = await rulesLoad(session, [s.rules.path], { auid, scratch: scratchDir });
@@ -146,7 +179,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     sampler = new Sampler({
       metricsPath: join(dir, 'metrics.jsonl'), runStartMs: runStart,
       daemonPids: () => { const p = daemon.pid(); return p ? [p] : []; },
-      cgroup, audit: session.control, statsFile: daemon.statsPath(),
+      cgroup, audit: session.control, statsFile: daemon.statsPath() || expectedStatsPath(s, dir, daemon),
       trackedPids: () => bystanders?.pids() ?? [], warmupMs: s.expect.warmupMs,
     });
     sampler.onSample((m: MetricsSample) => {
@@ -168,6 +201,16 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       loads: s.loads, auid, seed: s.seed, scratchDir, session,
       onProgress: (id, n) => sampler!.throughput.report(id, n),
     });
+    if (s.faults.length) {
+      const faultCtx: FaultContext = {
+        session, daemon, cgroup, volume, pluginDir,
+        startDaemon: () => daemon.start(startCtx),
+        burst: { auid, seed: s.seed, scratchDir, onProgress: (id, n) => sampler!.throughput.report(id, n), addTotals: (t) => burstTotals.push(t) },
+      };
+      timeline = new FaultTimeline({ faults: s.faults, ctx: faultCtx, runStartMs: runStart, event: (n, f) => sampler?.event(n, f) });
+      await timeline.prepare();
+      phase(`${s.faults.length} fault(s) on the timeline: ${s.faults.map((f) => f.kind).join(', ')}`);
+    }
     phase(`${loads.pids.length} load process(es) ready; go`);
     const loadStart = Date.now();
     // An explicit timer and controller: Node 20's AbortSignal.any() over a timeout signal can be
@@ -178,18 +221,26 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     signal.addEventListener('abort', onAbort, { once: true });
     const stopAt = stopCtl.signal;
     void loads.go(stopAt);
+    timeline?.start();
+    // a daemon that is down because a fault took it down (crash gap, late start) has not died
+    const daemonDied = () => daemon.exited() && !(timeline?.daemonDown() ?? false);
     let ended: RunSummary['ended'] = 'completed';
     await Promise.race([
       loads.allDone(),
       new Promise((resolve) => stopAt.addEventListener('abort', resolve, { once: true })),
-      (async () => { while (!daemon.exited() && !stopAt.aborted) await sleep(100); })(),
+      (async () => { while (!daemonDied() && !stopAt.aborted) await sleep(100); })(),
     ]);
     clearTimeout(stopTimer);
     signal.removeEventListener('abort', onAbort);
     if (signal.aborted) ended = 'interrupted';
-    else if (daemon.exited()) ended = 'daemon-died';
+    else if (daemonDied()) ended = 'daemon-died';
+    // Faults end before the drain: thawed, continued, unthrottled, restarted (in that order).
+    if (timeline) {
+      await timeline.stopAll();
+      phase(`faults ended: ${timeline.windows.length} window(s)${timeline.errors.length ? `, ${timeline.errors.length} error(s)` : ''}`);
+    }
     loads.stop();
-    const totals = await loads.finish(15_000);
+    const totals = mergeTotals(await loads.finish(15_000), burstTotals);
     const loadEnd = Date.now();
     sampler.event('load-end', { generated: totals.generated });
     phase(`loads done: ${totals.generated} audited syscalls generated (${ended})`);
@@ -205,7 +256,9 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     }
     await sleep(300);
     const kernelAfter = await session.control.getStatus();
-    const daemonDiedBeforeStop = daemon.exited();
+    // a crash fault with restart_after: never leaves it dead on purpose
+    const crashNever = s.faults.some((f) => f.kind === 'crash' && f.restart_after === 'never');
+    const daemonDiedBeforeStop = daemon.exited() && !crashNever;
     const stop = await daemon.stop();
     phase(`${daemon.label} stopped in ${stop.stopMs} ms (exit ${stop.exitCode ?? stop.signal})`);
     sampler.event('daemon-stop', { ...stop });
@@ -221,8 +274,10 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       agg.oomVictims.filter((v) => (v as { ours?: boolean }).ours).length);
     const slope: SlopeEstimate | null = rssSlope(rssPoints);
     const peakRss = Math.max(agg.peakRssBytes ?? 0, agg.peakHwmBytes ?? 0);
+    // with a late start there was no daemon to measure before the load: its RSS at registration
+    const idleRssForBound = (timeline ? lateStartIdleRss(timeline.windows) : null) ?? idleRss;
     const figures = {
-      peakRssBytes: peakRss, idleRssBytes: idleRss, queueBoundBytes: daemon.queueBoundBytes(), slope, oomKills,
+      peakRssBytes: peakRss, idleRssBytes: idleRssForBound, queueBoundBytes: daemon.queueBoundBytes(), slope, oomKills,
       kernelLost, throughputEventsPerSec: log.events / loadSeconds,
       backlogWaitMs: Math.max(0, kernelAfter.backlogWaitTimeActualMs - kernelBefore.backlogWaitTimeActualMs),
       events,
@@ -238,6 +293,17 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       backlogWaitMaxMs: s.expect.backlogWaitMaxMs ?? undefined,
     };
     const assertions = evaluate(expectations, figures);
+    let recovery: FaultRecovery[] = [];
+    if (timeline) {
+      const rssLimitBytes = s.expect.peakRssMax === 'hwm' ? idleRssForBound + (daemon.queueBoundBytes() ?? 16 * 1024 * 1024) + HWM_SLACK_BYTES : s.expect.peakRssMax;
+      const recOpts = { backlogLimit: s.kernel.backlogLimit, rssLimitBytes };
+      const { samples } = await readMetrics(join(dir, 'metrics.jsonl'));
+      recovery = analyseRecovery(timeline.windows, samples, recOpts);
+      assertions.push(...recoveryAssertions(recovery, recOpts));
+      assertions.push({ name: 'faults applied and undone', ok: timeline.errors.length === 0, actual: timeline.errors.length, limit: 0,
+        ...(timeline.errors.length ? { detail: timeline.errors.join('; ') } : {}) });
+      for (const e of timeline.errors) warnings.push(e);
+    }
     if (ended === 'interrupted') assertions.push({ name: 'run completed', ok: false, actual: 'interrupted', limit: 'completed' });
     if (totals.missingResults) warnings.push(`${totals.missingResults} load process(es) ended without a result; their last progress counts`);
     if (log.malformedLines) warnings.push(`${log.malformedLines} line(s) of the daemon's log are not audit records`);
@@ -252,20 +318,23 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
         peakRssBytes: peakRss, idleRssBytes: idleRss, rssSlopeBytesPerSec: slope ? slope.slope : agg.rssSlopeBytesPerSec,
         oomKills, throughputEventsPerSec: figures.throughputEventsPerSec,
         kernel: { lost: kernelLost, backlogMax: agg.kernel.backlogMax, backlogWaitMs: figures.backlogWaitMs },
-        events, cgroupPeakBytes: agg.cgroup.peakBytes, daemonDropped,
+        events, cgroupPeakBytes: agg.cgroup.peakBytes, daemonDropped, daemonCpuSeconds: agg.cpu.seconds,
       },
       seed: s.seed, auid, durationMs: s.durationMs, ended, daemonStop: stop, loads: totals.byLoad, oomVictims: agg.oomVictims,
       host: { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), hz: kernelHz().hz, cgroup: `v${cgroup.version}`, daemonVersion: daemon.version(), memoryLimitBytes: s.daemon.memoryLimitBytes },
-      warnings, dir,
+      faults: timeline?.windows ?? [], recovery, warnings, dir,
     };
     writeJson(dir, 'summary.json', summary);
 
+    if (volume) { await volume.destroy(); volume = null; }
     if (bystanders) await bystanders.stop();
     await cgroup.destroy({ kill: true });
     session.untrack(cgId);
     // Ctrl-C: what was measured is written, and the exit code says the run was interrupted.
     return { summary, dir, exitCode: ended === 'interrupted' ? 130 : verdict === 'pass' ? 0 : 1 };
   } finally {
+    // thaw and continue before anything is killed (the session's undo kills what is left)
+    await timeline?.stopAll().catch(() => undefined);
     loads?.stop();
     if (sampler) await sampler.stop().catch(() => undefined);
     rmSync(scratchDir, { recursive: true, force: true });
@@ -282,4 +351,32 @@ function readDaemonDropped(statsPath: string | null): number | null {
   } catch {
     return null;
   }
+}
+
+/** The stats file tsauditd will write, known before it starts (late-start). */
+function expectedStatsPath(s: Scenario, dir: string, daemon: DaemonUnderTest): string | null {
+  if (daemon.kind !== 'tsauditd') return null;
+  return s.daemon.config.stats_file ?? join(dir, 'tsauditd', 'stats.json');
+}
+
+/** With a late start there is no idle RSS before the load: the RSS at registration stands in. */
+function lateStartIdleRss(windows: FaultWindowRecord[]): number | null {
+  const w = windows.find((x) => x.kind === 'late-start');
+  const v = w?.detail.rssAtStartBytes;
+  return typeof v === 'number' ? v : null;
+}
+
+/** The steady loads' totals plus every burst's. */
+function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
+  const out: LoadTotals = { ...main, byLoad: { ...main.byLoad }, results: [...main.results] };
+  for (const t of extra) {
+    out.generated += t.generated;
+    out.ops += t.ops;
+    out.errors += t.errors;
+    out.firstError ??= t.firstError;
+    out.missingResults += t.missingResults;
+    out.results.push(...t.results);
+    Object.assign(out.byLoad, t.byLoad);
+  }
+  return out;
 }

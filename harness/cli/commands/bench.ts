@@ -1,0 +1,30 @@
+// bench: tsauditd against Debian's auditd, same load, same run.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { bench, formatBench } from '../../bench/bench.ts';
+import { DEFAULT_RESULTS_ROOT } from '../../run/results-dir.ts';
+import { ExitCode } from '../exit-codes.ts';
+
+export function registerBenchCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
+  program.command('bench')
+    .description('tsauditd vs Debian auditd on the same openat storm, alternating; prints events/s, CPU per 100k events, peak RSS and ratios')
+    .option('--rounds <n>', 'rounds (each runs both daemons)', '2')
+    .option('--duration <duration>', 'per run', '20s')
+    .action((opts: { rounds: string; duration: string }) => run(async () => {
+      const rounds = Number(opts.rounds);
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+        console.error('--rounds: an integer from 1 to 20');
+        return ExitCode.USAGE;
+      }
+      const outRoot = join(DEFAULT_RESULTS_ROOT, `bench-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
+      mkdirSync(outRoot, { recursive: true });
+      const result = await bench({ rounds, duration: opts.duration, outRoot, log: (l) => console.log(l) });
+      const text = formatBench(result);
+      console.log(`\n${text}`);
+      writeFileSync(join(outRoot, 'bench.json'), JSON.stringify(result, null, 2));
+      writeFileSync(join(outRoot, 'bench.txt'), `${text}\n`);
+      console.log(`\nruns and bench.json: ${outRoot}`);
+      return ExitCode.OK;
+    }));
+}
