@@ -44,6 +44,8 @@ export interface PageData {
   charts: Chart[];
   shades: Shade[];
   marks: Mark[];
+  /** false: envelope series draw only their max line (overlays of many runs) */
+  envelopeBands?: boolean;
 }
 
 export const COLORS = {

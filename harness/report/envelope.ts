@@ -116,3 +116,30 @@ export class EnvelopeTable<K extends string = string> {
     return { widthMs: this.width, x, n, columns };
   }
 }
+
+/** The same envelope on a wider grid (a power-of-two multiple of its width): used to put runs
+ *  sampled for different lengths of time on one x axis. Means are not kept (charts use min/max). */
+export function widenEnvelope(e: Envelope, widthMs: number): Envelope {
+  let cur = e;
+  while (cur.widthMs < widthMs) {
+    const half = Math.ceil(cur.x.length / 2);
+    const x: number[] = [];
+    const n: number[] = [];
+    for (let j = 0; j < half; j++) { x.push((j * cur.widthMs * 2) / 1000); n.push(cur.n[2 * j] + (cur.n[2 * j + 1] ?? 0)); }
+    const pick = (a: Array<number | null>, f: (p: number, q: number) => number) => {
+      const out: Array<number | null> = [];
+      for (let j = 0; j < half; j++) {
+        const p = a[2 * j] ?? null;
+        const q = 2 * j + 1 < a.length ? a[2 * j + 1] : null;
+        out.push(p === null ? q : q === null ? p : f(p, q));
+      }
+      return out;
+    };
+    const columns: Envelope['columns'] = {};
+    for (const [k, c] of Object.entries(cur.columns)) {
+      columns[k] = { min: pick(c.min, Math.min), max: pick(c.max, Math.max), mean: pick(c.mean, (p, q) => (p + q) / 2), last: pick(c.last, (_p, q) => q) };
+    }
+    cur = { widthMs: cur.widthMs * 2, x, n, columns };
+  }
+  return cur;
+}

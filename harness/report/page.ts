@@ -92,7 +92,7 @@ ${p.bottom}
 function markerKey(d: PageData): string {
   const parts: string[] = [];
   if (d.widthMs > 150) {
-    parts.push(`<span>each point covers ${esc((d.widthMs / 1000).toFixed(1))} s: the line is the maximum in that time, the shaded band reaches down to the minimum</span>`);
+    parts.push(`<span>each point covers ${esc((d.widthMs / 1000).toFixed(1))} s: the line is the maximum in that time${d.envelopeBands === false ? '' : ', the shaded band reaches down to the minimum'}</span>`);
   }
   if (d.shades.length) parts.push(`<span><i class="sw" style="background:${esc(d.shades[0].color)}"></i>fault window (${d.shades.length})</span>`);
   const oom = d.marks.filter((m) => !m.dash).length;

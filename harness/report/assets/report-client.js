@@ -100,11 +100,12 @@
     var bands = [];
     // A bucket wider than the sampling period holds several samples: the max is the line and
     // the band down to the min shows the spread. At one sample per bucket, min = max.
-    var enveloped = data.widthMs > 150;
+    var wide = data.widthMs > 150;
+    var enveloped = wide && data.envelopeBands !== false;
     chart.series.forEach(function (s) {
       if (s.kind === 'envelope') {
         cols.push(s.max);
-        series.push({ label: s.label + (enveloped ? ' (max)' : ''), stroke: s.color, width: 1.5, spanGaps: true, dash: s.dash ? [8, 4] : undefined, value: function (u, v) { return fmt(v); } });
+        series.push({ label: s.label + (wide ? ' (max)' : ''), stroke: s.color, width: 1.5, spanGaps: true, dash: s.dash ? [8, 4] : undefined, value: function (u, v) { return fmt(v); } });
         if (enveloped) {
           cols.push(s.min);
           series.push({ label: s.label + ' (min)', stroke: rgba(s.color, 0.45), width: 1, spanGaps: true, value: function (u, v) { return fmt(v); } });
