@@ -167,10 +167,29 @@ export function runMarks(d: RunData, oomColor = COLORS.oom, restartColor = COLOR
   ];
 }
 
+/** A bound far above everything the data reached (an unbounded queue's "HWM" of 2^31) would
+ *  flatten the data to the floor: such a limit is left off the plot and named in the note. */
+export function dropOffScaleLimits(c: Chart, factor = 20): Chart {
+  let top = 0;
+  for (const s of c.series) if (s.kind === 'envelope') for (const v of s.max ?? []) if (v !== null && v > top) top = v;
+  if (top <= 0) return c;
+  const off: string[] = [];
+  const series = c.series.filter((s) => {
+    if (s.kind !== 'limit') return true;
+    const vals = s.values ? s.values.filter((v): v is number => v !== null) : s.constant !== undefined ? [s.constant] : [];
+    const v = vals.length ? Math.min(...vals) : null;
+    if (v !== null && v > top * factor) { off.push(`${s.label} ${Number(v.toPrecision(3)).toLocaleString('en-US')}`); return false; }
+    return true;
+  });
+  if (!off.length) return c;
+  const note = `off the scale (more than ${factor}x the data's maximum): ${off.join(', ')}`;
+  return { ...c, series, note: c.note ? `${c.note}; ${note}` : note };
+}
+
 export function runPageData(d: RunData): PageData {
   return {
     x: d.envelope.x, widthMs: d.envelope.widthMs,
-    charts: CHART_DEFS.map((def) => def.build(d)),
+    charts: CHART_DEFS.map((def) => dropOffScaleLimits(def.build(d))),
     shades: runShades(d), marks: runMarks(d),
   };
 }

@@ -99,7 +99,7 @@ function markerKey(d: PageData): string {
   const restarts = d.marks.filter((m) => m.dash).length;
   if (oom) parts.push(`<span><i class="sw" style="background:#d62728;height:3px"></i>OOM kill (${oom})</span>`);
   if (restarts) parts.push(`<span><i class="sw" style="border-top:2px dashed #8c564b;height:0"></i>daemon restart (${restarts})</span>`);
-  if (!d.shades.length) parts.push('<span class="muted">no fault windows in this run</span>');
+  if (!d.shades.length) parts.push('<span class="muted">no fault windows</span>');
   if (!oom) parts.push('<span class="muted">no OOM kills</span>');
   return `<p class="legend-keys">${parts.join('')}</p>`;
 }

@@ -1,0 +1,87 @@
+// Reading a results folder into what the report draws: faults paired into windows, OOM kills and
+// restarts marked (the first daemon-pid is the start, not a restart), kernel counters relative
+// to the run, the logged rate from the daemon's written counter, and every chart fed.
+import t from 'tap';
+import { appendFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readRunData } from '../../../harness/report/run-data.ts';
+import { CHART_DEFS, runPageData } from '../../../harness/report/charts.ts';
+import { makeSyntheticRun, MIB } from './synthetic-run.ts';
+
+t.test('a synthetic run: markers, windows, relative counters, all seven charts', async (t) => {
+  const dir = t.testdir();
+  const { spikeT } = await makeSyntheticRun(dir, { samples: 600 });
+  const d = await readRunData(dir);
+  t.equal(d.samples, 600);
+  t.equal(d.label, 'tsauditd:block');
+  t.same(d.problems, []);
+  t.same(d.faults, [{ start: 30, end: 36, label: 'disk-stall' }], 'fault-start/fault-end paired by id');
+  t.equal(d.oomKills.length, 1);
+  t.match(d.oomKills[0], { t: 48, label: /bystander 4242.*cgroup/ });
+  t.equal(d.restarts.length, 1, 'the first daemon-pid is not a restart');
+  t.match(d.restarts[0], { t: 51, label: /100 -> 101/ });
+  t.equal(d.envelope.columns.lost.max[0], 0, 'kernel lost starts at 0: relative to the first sample');
+  t.equal(d.envelope.columns.lost.max.at(-1), 180, '60 fault samples x 3 lost');
+  t.equal(d.envelope.columns.waitMs.max.at(-1), 2400, '60 x 40 ms');
+  t.equal(Math.max(...(d.envelope.columns.rss.max as number[])), 200 * MIB + (Math.floor(600 * 0.37) % 7) * 1024, 'the spike');
+  t.equal(d.envelope.x[Math.round(spikeT * 10)], spikeT);
+  t.ok(d.recordsPerEvent! > 0, `records per event ${d.recordsPerEvent}`);
+
+  const page = runPageData(d);
+  t.equal(page.charts.length, CHART_DEFS.length);
+  t.same(page.charts.map((c) => c.id), ['rss', 'cgroup', 'queue', 'backlog', 'lost', 'wait', 'rate']);
+  for (const c of page.charts) {
+    const first = c.series[0];
+    t.ok(first.max!.some((v) => v !== null && v > 0), `${c.id}: its first series has data`);
+    t.notOk(c.note && c.id !== 'rate', `${c.id}: no "missing data" note`);
+  }
+  const rss = page.charts.find((c) => c.id === 'rss')!;
+  t.match(rss.series[1], { kind: 'limit', constant: 64 * MIB }, 'RSS bound from the peak-RSS assertion');
+  const queue = page.charts.find((c) => c.id === 'queue')!;
+  t.same(queue.series.map((s) => s.label), ['queue depth', 'HWM', 'LWM']);
+  const rate = page.charts.find((c) => c.id === 'rate')!;
+  t.same(rate.series.map((s) => s.label), ['generated', 'logged']);
+  t.same(page.shades.map((s) => [s.start, s.end]), [[30, 36]]);
+  t.same(page.marks.map((m) => m.dash), [false, true], 'OOM solid, restart dashed');
+});
+
+t.test('a daemon without stats: queue chart says so, logged rate is the run mean', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 50, withDaemonStats: false, daemon: 'auditd', policy: null });
+  const page = runPageData(await readRunData(dir));
+  const queue = page.charts.find((c) => c.id === 'queue')!;
+  t.match(queue.note, /auditd publishes no queue statistics/);
+  const rate = page.charts.find((c) => c.id === 'rate')!;
+  t.match(rate.series[1], { kind: 'limit', constant: 18_000, label: /mean/ });
+});
+
+t.test('a run killed before its verdict: no summary, cut-off last line, open fault', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 40, withSummary: false });
+  appendFileSync(join(dir, 'metrics.jsonl'), '{"t":4100,"ts":1,"event":"fault-start","id":"f9","kind":"freeze"}\n{"t":4200,"ts":2,"pid":1,"rss":');
+  const d = await readRunData(dir);
+  t.equal(d.summary, null);
+  t.equal(d.label, 'tsauditd:block', 'label from scenario.yaml');
+  t.ok(d.truncatedTail);
+  t.match(d.problems.join('\n'), /summary.json is missing/);
+  t.match(d.problems.join('\n'), /cut off/);
+  t.same(d.faults.at(-1), { start: 4.1, end: null, label: 'freeze' }, 'a fault still open is drawn to the end');
+  rmSync(join(dir, 'metrics.jsonl'));
+  const empty = await readRunData(dir);
+  t.match(empty.problems.join('\n'), /metrics.jsonl is missing/);
+  t.equal(empty.envelope.x.length, 0);
+});
+
+t.test('a limit far above the data is left off the plot and named', async (t) => {
+  const { dropOffScaleLimits } = await import('../../../harness/report/charts.ts');
+  const c = dropOffScaleLimits({
+    id: 'queue', title: 'q', unit: 'count', caption: '',
+    series: [
+      { label: 'queue depth', color: '#000000', kind: 'envelope', min: [1, 2], max: [10, 20] },
+      { label: 'HWM', color: '#ff0000', kind: 'limit', values: [2 ** 31, 2 ** 31] },
+      { label: 'LWM', color: '#00ff00', kind: 'limit', values: [5, 5] },
+    ],
+  });
+  t.same(c.series.map((s) => s.label), ['queue depth', 'LWM']);
+  t.match(c.note, /off the scale.*HWM 2,150,000,000/);
+});
