@@ -7,7 +7,8 @@ import { acquireLock, type Lock } from './lock.ts';
 import { procCommand, selfIdentity } from './proc-identity.ts';
 import { readState, removeState, writeState, type AuditBefore, type HostState } from './state-file.ts';
 import { undoHandler } from './undo-registry.ts';
-import './process-undo.ts';
+// every undo kind, so a session can track any change and restore it
+import './undo-kinds.ts';
 
 export class LeftoverStateError extends Error {
   constructor(readonly state: HostState) {

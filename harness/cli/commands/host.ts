@@ -4,6 +4,7 @@ import { AuditControl } from '../../kernel/audit-control.ts';
 import { formatChecks, preflight } from '../../host/preflight.ts';
 import { resetFromStateFile } from '../../host/host-session.ts';
 import { setup } from '../../host/setup.ts';
+import { removeLeftoverCgroups } from '../../host/cgroup-cleanup.ts';
 import '../../host/undo-kinds.ts';
 import { ExitCode } from '../exit-codes.ts';
 
@@ -45,7 +46,10 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     .description('restore the machine after a run that was killed before it could (uses the state file)')
     .action(() => run(async () => {
       const r = await resetFromStateFile();
-      if (!r.found) {
+      // cgroups whose owner died before it could record them in the state file
+      const groups = await removeLeftoverCgroups({ kill: true });
+      for (const g of groups.removed) r.restored.push(`removed leftover cgroup ${g}`);
+      if (!r.found && groups.removed.length === 0) {
         console.log('nothing to reset: no run left state behind');
         return ExitCode.OK;
       }
