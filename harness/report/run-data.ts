@@ -118,15 +118,24 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
     problems.push('metrics.jsonl is missing');
   }
   for (const f of openFaults) faults.push({ start: f.start, end: null, label: f.label });
+  // summary.json keeps the windows too: use them when metrics.jsonl has none (older or cut runs).
+  if (!faults.length && Array.isArray(summary?.faults)) {
+    for (const w of summary.faults) {
+      faults.push({ start: w.startMs / 1000, end: w.endMs === null ? null : w.endMs / 1000, label: `${w.kind}${w.occurrence > 0 ? ` #${w.occurrence + 1}` : ''}` });
+    }
+  }
+  faults.sort((a, b) => a.start - b.start);
   if (tail.truncated) problems.push('the last line of metrics.jsonl was cut off (the run was killed mid-write) and was skipped');
 
   function onEvent(e: MetricsEvent): void {
     const t = e.t / 1000;
     eventCounts[e.event] = (eventCounts[e.event] ?? 0) + 1;
     if (e.event === 'fault-start' || e.event === 'fault-end') {
-      // Faults name themselves by id (or kind); a start pairs with the next end of the same key.
-      const key = String(e.id ?? e.kind ?? e.fault ?? e.name ?? '');
-      const label = String(e.kind ?? e.fault ?? e.name ?? e.id ?? 'fault');
+      // A fault window is named by kind, index in the scenario and occurrence (repeats); a start
+      // pairs with the end of the same window.
+      const key = e.id !== undefined ? String(e.id) : [e.kind ?? e.fault ?? e.name, e.index, e.occurrence].map((x) => String(x ?? '')).join('#');
+      const occ = typeof e.occurrence === 'number' && e.occurrence > 0 ? ` #${e.occurrence + 1}` : '';
+      const label = `${String(e.kind ?? e.fault ?? e.name ?? e.id ?? 'fault')}${occ}`;
       if (e.event === 'fault-start') {
         openFaults.push({ key, start: t, end: null, label });
       } else {

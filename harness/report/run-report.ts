@@ -33,6 +33,7 @@ ${problemsList(d)}
 <h2>Assertions</h2>
 ${assertionTable(d)}
 ${facts.length ? `<h2>Figures</h2>\n<table>${facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>` : ''}
+${faultTable(d)}
 ${oomVictims(d)}`;
 
   const bottom = `
@@ -88,4 +89,21 @@ function eventsTable(d: RunData): string {
   const e = Object.entries(d.eventCounts).sort((a, b) => b[1] - a[1]);
   if (!e.length) return '';
   return `<h2>Events in metrics.jsonl</h2><table>${e.map(([k, n]) => `<tr><td>${esc(k)}</td><td class="num">${esc(n)}</td></tr>`).join('')}</table>`;
+}
+
+function faultTable(d: RunData): string {
+  const rec = (d.summary?.recovery ?? []) as Array<{ kind: string; index: number; occurrence: number; startMs: number; endMs: number | null; recoveryMs: number | null;
+    saturatedBefore: boolean; lostDuring: number; lostAfter: number; rssPeakDuringBytes: number | null; backlogPeakDuring: number | null; queuePeakDuring: number | null }>;
+  if (rec.length) {
+    const rows = rec.map((r) => `<tr><td>${esc(r.kind)}${r.occurrence ? ` #${r.occurrence + 1}` : ''}</td><td class="num">${esc(seconds(r.startMs))}</td>` +
+      `<td class="num">${r.endMs === null ? 'never ended' : esc(seconds(r.endMs))}</td>` +
+      `<td class="num">${r.recoveryMs === null ? (r.saturatedBefore ? 'saturated before' : 'did not recover') : esc(ms(r.recoveryMs))}</td>` +
+      `<td class="num">${esc(int(r.lostDuring))}</td><td class="num">${esc(int(r.lostAfter))}</td><td class="num">${esc(mib(r.rssPeakDuringBytes))}</td>` +
+      `<td class="num">${esc(int(r.backlogPeakDuring))}</td><td class="num">${esc(int(r.queuePeakDuring))}</td></tr>`).join('');
+    return `<h2>Faults and recovery</h2><table id="faults"><tr><th>fault</th><th>start</th><th>end</th><th>recovery</th><th>lost during</th><th>lost after</th>` +
+      `<th>RSS peak during</th><th>backlog peak</th><th>queue peak</th></tr>${rows}</table>`;
+  }
+  if (!d.faults.length) return '';
+  return `<h2>Faults</h2><table id="faults"><tr><th>fault</th><th>start</th><th>end</th></tr>${d.faults.map((f) =>
+    `<tr><td>${esc(f.label)}</td><td class="num">${esc(f.start.toFixed(1))} s</td><td class="num">${f.end === null ? 'never ended' : `${esc(f.end.toFixed(1))} s`}</td></tr>`).join('')}</table>`;
 }

@@ -1,6 +1,6 @@
 // CI output: JUnit with one testcase per assertion (failures carry actual vs limit), escaped;
 // the markdown summary is one paragraph with the verdict, the key figures and what failed.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../harness/run/run-scenario.ts';
@@ -8,7 +8,7 @@ import { toJUnit } from '../../../harness/report/junit.ts';
 import { toMarkdown } from '../../../harness/report/markdown.ts';
 import { makeSyntheticRun } from './synthetic-run.ts';
 
-async function summaryOf(t: Tap.Test, verdict: 'pass' | 'fail'): Promise<RunSummary> {
+async function summaryOf(t: Test, verdict: 'pass' | 'fail'): Promise<RunSummary> {
   const dir = t.testdir();
   await makeSyntheticRun(dir, { samples: 10, verdict });
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;

@@ -85,3 +85,21 @@ t.test('a limit far above the data is left off the plot and named', async (t) =>
   t.same(c.series.map((s) => s.label), ['queue depth', 'LWM']);
   t.match(c.note, /off the scale.*HWM 2,150,000,000/);
 });
+
+t.test('overlapping windows of the same kind pair by index and occurrence; summary.faults as fallback', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 20 });
+  const ev = (tMs: number, event: string, index: number, occurrence: number) => JSON.stringify({ t: tMs, ts: 0, event, kind: 'freeze', index, occurrence });
+  appendFileSync(join(dir, 'metrics.jsonl'), [ev(2000, 'fault-start', 1, 0), ev(2100, 'fault-start', 2, 0), ev(2500, 'fault-end', 2, 0), ev(2900, 'fault-end', 1, 0),
+    ev(3000, 'fault-start', 1, 1), ev(3200, 'fault-end', 1, 1)].join('\n') + '\n');
+  const d = await readRunData(dir);
+  t.same(d.faults.filter((f) => f.label.startsWith('freeze')), [
+    { start: 2, end: 2.9, label: 'freeze' }, { start: 2.1, end: 2.5, label: 'freeze' }, { start: 3, end: 3.2, label: 'freeze #2' },
+  ]);
+  const dir2 = t.testdir();
+  await makeSyntheticRun(dir2, { samples: 20 });
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const lines = readFileSync(join(dir2, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => !l.includes('"fault-'));
+  writeFileSync(join(dir2, 'metrics.jsonl'), lines.join('\n'));
+  t.same((await readRunData(dir2)).faults, [{ start: 1, end: 1.2, label: 'disk-stall' }], 'from summary.json');
+});

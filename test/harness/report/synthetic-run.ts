@@ -41,8 +41,8 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
   let written = 0, lost = 5000, wait = 1000;
   for (let i = 0; i < n; i++) {
     const t = i * 100;
-    if (i === faultStart) await write({ t, ts: t0 + t, event: 'fault-start', id: 'f0', kind: 'disk-stall' });
-    if (i === faultEnd) await write({ t, ts: t0 + t, event: 'fault-end', id: 'f0', kind: 'disk-stall' });
+    if (i === faultStart) await write({ t, ts: t0 + t, event: 'fault-start', kind: 'disk-stall', index: 0, occurrence: 0 });
+    if (i === faultEnd) await write({ t, ts: t0 + t, event: 'fault-end', kind: 'disk-stall', index: 0, occurrence: 0 });
     if (i === Math.floor(n * 0.8)) await write({ t, ts: t0 + t, event: 'oom-kill', pid: 4242, name: 'bystander', ours: true });
     if (i === Math.floor(n * 0.85)) await write({ t, ts: t0 + t, event: 'daemon-pid', pid: 101, previous: 100 });
     const inFault = i >= faultStart && i < faultEnd;
@@ -84,10 +84,11 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
         kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400 },
         events: { generated: n * 2000, logged: n * 1800, incomplete: 0, accountedLoss: 30, silentLoss: 0, duplicates: 0, unexpected: 0 },
-        cgroupPeakBytes: 60 * MIB, daemonDropped: 0,
+        cgroupPeakBytes: 60 * MIB, daemonDropped: 0, daemonCpuSeconds: 3,
       },
       seed: 42, auid: 4_200_000_001, durationMs: n * 100, ended: 'completed', daemonStop: { exitCode: 0, signal: null, stopMs: 20 } as RunSummary['daemonStop'],
       loads: {}, oomVictims: [], host: { kernel: '6.18.0-test', hz: 250, cgroup: 'v1', daemonVersion: 'test-1.0', memoryLimitBytes: 256 * MIB },
+      faults: [{ kind: 'disk-stall', index: 0, occurrence: 0, startMs: faultStart * 100, endMs: faultEnd * 100, detail: {} }], recovery: [],
       warnings: [], dir,
     };
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
