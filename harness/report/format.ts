@@ -29,7 +29,7 @@ export function assertionValue(a: Pick<Assertion, 'name'>, v: number | string): 
   const name = a.name.toLowerCase();
   if (name.includes('slope')) return `${int(v)} B/s`;
   if (name.includes('rss') || name.includes('memory')) return mib(v);
-  if (name.includes('(ms)') || name.includes('wait')) return ms(v);
+  if (name.includes('(ms)') || name.includes('wait') || name.startsWith('recovery')) return ms(v);
   if (name.includes('events/s') || name.includes('throughput')) return `${int(v)} events/s`;
   return int(v);
 }

@@ -93,6 +93,7 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
   let prev: MetricsSample | null = null;
   let lastT = 0;
   let lastWritten: number | null = null;
+  let writtenTotal = 0;
   const tail = { truncated: false };
   const metricsPath = join(dir, 'metrics.jsonl');
   if (existsSync(metricsPath)) {
@@ -107,7 +108,11 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
         first ??= s;
         table.push(s.t, sampleValues(s, first, prev));
         const w = (s.daemon as { written?: unknown } | null)?.written;
-        if (typeof w === 'number') lastWritten = w;
+        if (typeof w === 'number') {
+          // a restarted daemon counts from 0 again: sum the increments across restarts
+          writtenTotal += lastWritten !== null && w >= lastWritten ? w - lastWritten : w;
+          lastWritten = w;
+        }
         prev = s;
         lastT = Math.max(lastT, s.t);
       }
@@ -154,7 +159,7 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
   }
 
   const m = summary?.metrics;
-  const recordsPerEvent = lastWritten !== null && m && m.events.logged > 0 ? lastWritten / m.events.logged : null;
+  const recordsPerEvent = lastWritten !== null && writtenTotal > 0 && m && m.events.logged > 0 ? writtenTotal / m.events.logged : null;
   return {
     dir,
     label: summary ? daemonLabel(summary.daemon, summary.policy) : labelFromScenario(scenario),

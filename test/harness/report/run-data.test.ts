@@ -25,7 +25,7 @@ t.test('a synthetic run: markers, windows, relative counters, all seven charts',
   t.equal(d.envelope.columns.waitMs.max.at(-1), 2400, '60 x 40 ms');
   t.equal(Math.max(...(d.envelope.columns.rss.max as number[])), 200 * MIB + (Math.floor(600 * 0.37) % 7) * 1024, 'the spike');
   t.equal(d.envelope.x[Math.round(spikeT * 10)], spikeT);
-  t.ok(d.recordsPerEvent! > 0, `records per event ${d.recordsPerEvent}`);
+  t.equal(d.recordsPerEvent, 4, 'written records summed across the restart / logged events: 540 x 8000 / 1,080,000');
 
   const page = runPageData(d);
   t.equal(page.charts.length, CHART_DEFS.length);

@@ -38,7 +38,7 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
   const faultStart = Math.floor(n * 0.5), faultEnd = Math.floor(n * 0.6);
   await write({ t: 0, ts: t0, event: 'run-start', seed: 42 });
   await write({ t: 1, ts: t0 + 1, event: 'daemon-pid', pid: 100, previous: null });
-  let written = 0, lost = 5000, wait = 1000;
+  let written = 0, writtenAtRestart = 0, lost = 5000, wait = 1000;
   for (let i = 0; i < n; i++) {
     const t = i * 100;
     if (i === faultStart) await write({ t, ts: t0 + t, event: 'fault-start', kind: 'disk-stall', index: 0, occurrence: 0 });
@@ -51,13 +51,16 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
     const backlog = inFault ? Math.min(8192, (i - faultStart) * 200) : (i % 13) * 3;
     if (inFault) { lost += 3; wait += 40; }
     written += inFault ? 0 : 20_000 * 0.1 * 4;
+    // the restarted daemon's counter starts again from 0
+    if (i === Math.floor(n * 0.85)) writtenAtRestart = written - 20_000 * 0.1 * 4;
+    const reported = i >= Math.floor(n * 0.85) ? written - writtenAtRestart : written;
     const sample: MetricsSample = {
       t, ts: t0 + t, pid: i < n * 0.85 ? 100 : 101, rss, hwm: Math.max(rss, 40 * MIB), rssAll: rss, cpu: 30 + (i % 10), cpuSec: i / 30,
       cgroup: { usage: rss + 20 * MIB, peak: rss + 20 * MIB, limit: 256 * MIB, oomKills: i >= n * 0.8 ? 1 : 0, throttledUs: null },
       kernel: { backlog, lost, waitActualMs: wait, backlogLimit: 8192, ageMs: 0 },
       memAvailable: 20_000 * MIB,
       daemon: stats ? {
-        ts: t0 + t, pid: 100, policy: 'block', received: written, written, dropped: {}, bytesWritten: written * 100, suspended: false, plugins: [], rssBytes: rss, ageMs: 10,
+        ts: t0 + t, pid: 100, policy: 'block', received: reported, written: reported, dropped: {}, bytesWritten: reported * 100, suspended: false, plugins: [], rssBytes: rss, ageMs: 10,
         queue: { records: qRecords, bytes: qRecords * 300, hwm: 8192, hwmBytes: 16 * MIB, lwm: 4096, paused: inFault, maxRecords: null, maxBytes: null },
       } : null,
       load: { eventsPerSec: inFault ? 2_000 : 20_000 + (i % 5) * 100, total: i * 2000 },
