@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import {
-  addOpenatRule, ausearchCount, enableAudit, ensureUnregistered, LOAD, randomAuid, sleep, startDaemon,
+  addOpenatRule, ausearchCount, enableAudit, ensureUnregistered, LOAD, LOAD_ENV, randomAuid, sleep, startDaemon,
   status, tempDir, withControl, writeConf, type RunningDaemon,
 } from './helpers/kernel-env.ts';
 import type { DaemonStats } from '../../auditd/stats.ts';
@@ -88,7 +88,7 @@ async function stalledRun(t: Test, policy: 'block' | 'drop' | 'unbounded', event
   const lost0 = (await status()).lost;
   await withControl((c) => c.resetBacklogWaitActual());
   await st.freeze();
-  const load = execa(process.execPath, [LOAD, String(auid), String(events)], { reject: false });
+  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), String(events)], { reject: false, env: LOAD_ENV, extendEnv: false });
   t.teardown(() => { load.kill('SIGKILL'); });
   const samples: DaemonStats[] = [];
   const until = Date.now() + stallMs;

@@ -133,9 +133,19 @@ export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string; 
   };
 }
 
+/** Load children run as `env -u NODE_OPTIONS node ...`: tap's processinfo wraps spawn and puts
+ *  its --import into NODE_OPTIONS of every child; in the load that hook writes a file after the
+ *  auid is set, an audited openat more than asked for. */
+export const LOAD_ENV = (() => {
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (k.startsWith('TAP') || k.startsWith('_TAPJS')) delete env[k];
+  return env;
+})();
+
 /** Run the openat load as a child with its own auid: exactly `n` audited syscalls. */
 export async function runLoad(auid: number, n: number): Promise<{ ms: number }> {
-  const r = await execa(process.execPath, [LOAD, String(auid), String(n)]);
+  const r = await execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), String(n)], { env: LOAD_ENV, extendEnv: false });
   const m = /^done (\d+) (\d+)/.exec(r.stdout);
   if (!m) throw new Error(`load printed ${r.stdout}`);
   return { ms: Number(m[2]) };

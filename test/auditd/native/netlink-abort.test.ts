@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import {
-  addOpenatRule, enableAudit, ensureUnregistered, LOAD, randomAuid, sleep, startDaemon, status, tempDir, writeConf,
+  addOpenatRule, enableAudit, ensureUnregistered, LOAD, LOAD_ENV, randomAuid, sleep, startDaemon, status, tempDir, writeConf,
 } from '../helpers/kernel-env.ts';
 
 const READER = fileURLToPath(new URL('../../fixtures/netlink-pkg-reader.ts', import.meta.url));
@@ -34,7 +34,7 @@ t.test('netlink package reader: SIGSTOP under load, SIGCONT -> SIGABRT', async (
   });
   for (let i = 0; i < 100 && !out.includes('registered'); i++) await sleep(50);
   t.match(out, /registered \d+/, 'the netlink-package reader registered');
-  const load = execa(process.execPath, [LOAD, String(auid), '60000'], { reject: false });
+  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '60000'], { reject: false, env: LOAD_ENV, extendEnv: false });
   await sleep(300);
   reader.kill('SIGSTOP');
   await load; // its records overrun the stopped reader's receive buffer (the load waits, then continues)
@@ -54,14 +54,14 @@ t.test('tsauditd native socket: same SIGSTOP/SIGCONT, keeps running and keeps re
   // a small receive buffer so the kernel overruns it while we are stopped
   writeConf(dir, { flush: 'none', recv_buffer_bytes: 65536, oom_score_adj: 'keep' });
   const d = await startDaemon(t, dir);
-  const load = execa(process.execPath, [LOAD, String(auid), '60000'], { reject: false });
+  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '60000'], { reject: false, env: LOAD_ENV, extendEnv: false });
   await sleep(300);
   process.kill(d.proc.pid!, 'SIGSTOP');
   await load;
   process.kill(d.proc.pid!, 'SIGCONT');
   await sleep(1500);
   const before = d.stats().received;
-  await execa(process.execPath, [LOAD, String(auid), '2000']);
+  await execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '2000'], { env: LOAD_ENV, extendEnv: false });
   await sleep(1000);
   const s = d.stats();
   t.equal(s.state, 'running', 'still running');
