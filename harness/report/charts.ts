@@ -142,7 +142,7 @@ export const CHART_DEFS: ChartDef[] = [
         const k = d.recordsPerEvent;
         const scale = (a: Array<number | null>) => a.map((v) => (v === null ? null : v / k));
         series.push({ label: 'logged', color: COLORS.second, kind: 'envelope', min: scale(e.columns.loggedRecRate.min), max: scale(e.columns.loggedRecRate.max) });
-        note = `logged events/s = the daemon's written records/s ÷ ${k.toFixed(2)} records per event (its final count of written records over the logged events)`;
+        note = `logged events/s = the daemon's written records/s ÷ ${k.toFixed(2)} records per event (its written records, summed across restarts, over the logged events)`;
       } else if (d.summary) {
         series.push({ label: 'logged (mean over the load)', color: COLORS.second, kind: 'limit', constant: d.summary.metrics.throughputEventsPerSec });
         note = `${d.label} publishes no live write counter: the logged line is the run's mean, from its log`;
