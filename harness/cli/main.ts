@@ -6,6 +6,7 @@ import { registerHostCommands } from './commands/host.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { registerBenchCommands } from './commands/bench.ts';
 import { registerRunCommands, registerScenarioCommands } from './commands/run.ts';
+import { registerReproduceCommands } from './commands/reproduce.ts';
 import { registerReportCommands } from './commands/report.ts';
 
 function run(fn: () => Promise<number>): void {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerBenchCommands(program, run);
   registerRunCommands(program, run);
   registerScenarioCommands(program, run);
+  registerReproduceCommands(program, run);
   registerReportCommands(program, run);
   return program;
 }

@@ -1,0 +1,60 @@
+// The derivation as a person reads it: each figure, its value, and where it came from
+// ("default: ..." when the bundle did not have it); then what was ignored and why.
+import type { Derived } from './derive.ts';
+import type { Figure } from './evidence.ts';
+import type { Scale } from './scale.ts';
+
+const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
+
+function fig<T>(label: string, f: Figure<T>, show: (v: T) => string = (v) => String(v)): string {
+  const from = f.isDefault ? `default: ${f.note}` : `${f.source}${f.note ? `; ${f.note}` : ''}`;
+  return `  ${label.padEnd(22)} ${show(f.value)}  [${from}]`;
+}
+
+export function formatBundleReport(d: Pick<Derived, 'bundle'>): string[] {
+  const out = ['Bundle', ...d.bundle.used.map((u) => `  used     ${u.file} (${u.kind}): ${u.what}`)];
+  for (const i of d.bundle.ignored) out.push(`  ignored  ${i.where}: ${i.why}${i.text ? `\n             | ${i.text}` : ''}`);
+  for (const c of d.bundle.contradictions) out.push(`  conflict ${c.figure}: used ${c.used.value} (${c.used.source}), ignored ${c.ignored.value} (${c.ignored.source}): ${c.why}`);
+  return out;
+}
+
+export function formatDerived(d: Derived, s: Scale | null): string {
+  const out = formatBundleReport(d);
+  out.push('Kernel settings',
+    fig('backlog_limit', d.kernel.backlogLimit),
+    fig('backlog_wait_time', d.kernel.backlogWaitTimeMs, (v) => `${v} ms`),
+    fig('rate_limit', d.kernel.rateLimit),
+    fig('failure', d.kernel.failure),
+    fig('lost (at collection)', d.kernel.lostAtCollection, (v) => (v === null ? 'unknown' : String(v))));
+  out.push(`Rules (${d.rules.source}), rescoped to the run's auid`);
+  for (const r of d.rules.rules) out.push(`  ${r.rule}  [${r.where}; ${r.changes.join('; ')}]`);
+  for (const a of d.rules.added) out.push(`  ${a.rule}  [added: ${a.why}]`);
+  out.push('Load profile',
+    fig('mean events/s', d.load.meanEventsPerSec, (v) => v.toFixed(0)),
+    fig('median events/s', d.load.medianEventsPerSec, (v) => v.toFixed(0)),
+    fig('peak events/s', d.load.peakEventsPerSec, (v) => v.toFixed(0)),
+    fig('span', d.load.spanSec, (v) => `${v.toFixed(0)} s`),
+    fig('records/event', d.load.recordsPerEvent, (v) => v.toFixed(2)),
+    fig('bytes/event', d.load.eventBytes, (v) => v.toFixed(0)),
+    fig('record mix', d.load.recordMix, (v) => Object.entries(v).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'),
+    fig('bursts', d.load.bursts, (v) => (v.length ? v.map((b) => `${b.lengthSec} s at ${b.meanEventsPerSec.toFixed(0)}/s from t+${b.startSec} s`).join('; ') : 'none')));
+  for (const l of d.load.loads) {
+    out.push(`  -> ${l.generator.padEnd(13)} ${(l.share * 100).toFixed(1)}% (${l.eventsPerSec.toFixed(0)} events/s): ${l.because}${l.userSizes ? `; sizes ${l.userSizes.map((z) => `${z.size} B x${z.weight}`).join(', ')}; types ${l.userTypes?.join(', ')}` : ''}`);
+  }
+  out.push('Daemon configuration',
+    fig('flush', d.daemon.flush), fig('freq', d.daemon.freq), fig('q_depth', d.daemon.qDepth), fig('overflow_action', d.daemon.overflowAction),
+    fig('disk_full_action', d.daemon.diskFullAction), fig('disk_error_action', d.daemon.diskErrorAction),
+    fig('dispatcher', d.daemon.dispatcher, (v) => v ?? 'none'));
+  if (d.daemon.notApplied.length) out.push(`  not applied (file names, mail, network, rotation: no bearing on the symptom): ${d.daemon.notApplied.join(', ')}`);
+  out.push('Memory',
+    fig('MemTotal', d.memory.totalBytes, mib),
+    fig('available', d.memory.availableBytes, mib),
+    fig('daemon RSS at OOM', d.memory.daemonRssAtOomBytes, (v) => (v === null ? 'unknown' : mib(v))));
+  out.push('Symptom',
+    fig('kind', d.symptom.kinds, (v) => v.join(' + ')),
+    fig('drain at peak', d.symptom.drainFraction, (v) => `${(v * 100).toFixed(0)}% of the offered load`));
+  if (d.symptom.oomKills.length) out.push(`  OOM victims: ${d.symptom.oomKills.map((k) => `${k.name}[${k.pid}] (${k.where})`).join(', ')}`);
+  if (d.bundle.notes.length) out.push('Notes (as sent)', ...d.bundle.notes.slice(0, 12).map((n) => `  | ${n}`));
+  if (s) out.push('Scaled to this machine', ...s.statements.map((l) => `  ${l}`));
+  return out.join('\n');
+}
