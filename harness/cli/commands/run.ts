@@ -5,9 +5,11 @@ import { loadScenario, resolveScenarioPath } from '../../scenario/load-scenario.
 import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/schema.ts';
 import { runScenario, type RunOutcome } from '../../run/run-scenario.ts';
 import { scenariosCommand, validateCommand } from '../../scenario/commands.ts';
+import { writeRunArtifacts } from '../../report/index.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 import { statusLine } from '../live-status.ts';
+import { runAllScenarios, textTable } from '../../run/run-all.ts';
 
 export interface RunCliOptions {
   daemon?: string;
@@ -41,14 +43,18 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
   const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration });
   for (const w of scenario.source.warnings) console.error(`warning: ${w}`);
   const status = statusLine({ quiet: !!opts.quiet, tty: !!process.stdout.isTTY && !process.env.CI });
+  let outcome: RunOutcome;
   try {
-    return await runScenario({
+    outcome = await runScenario({
       scenario, outRoot: opts.out ? resolve(opts.out) : undefined,
       onPhase: (line) => status.log(line), onSample: (s) => status.update(s),
     });
   } finally {
     status.done();
   }
+  // report.html, junit.xml and summary.md beside the TAP; a report failure must not hide the verdict
+  await writeRunArtifacts(outcome.dir).catch((err: Error) => console.error(`warning: report not written: ${err.message}`));
+  return outcome;
 }
 
 export function registerRunCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
@@ -91,8 +97,12 @@ export function registerRunCommands(program: Command, run: (fn: () => Promise<nu
 
 export function registerScenarioCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
   program.command('scenarios')
-    .description('list the scenarios in loads/scenarios/, one line each')
-    .action(() => run(async () => {
+    .description('list the scenarios in loads/scenarios/, one line each; --run-all runs the library under every daemon/policy')
+    .option('--run-all', 'run every library scenario under tsauditd block, drop, unbounded and auditd; print a table')
+    .option('--duration <duration>', 'with --run-all: override every scenario\'s duration (e.g. 15s)')
+    .option('--out <dir>', 'with --run-all: results root (default results/)')
+    .action((opts: { runAll?: boolean; duration?: string; out?: string }) => run(async () => {
+      if (opts.runAll) return runAll(opts);
       const out = scenariosCommand();
       printOutput(out);
       return out.exitCode;
@@ -117,4 +127,11 @@ function printOutput(out: { text: string; errors: string }): void {
   const nl = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
   if (out.text) process.stdout.write(nl(out.text));
   if (out.errors) process.stderr.write(nl(out.errors));
+}
+
+/** `scenarios --run-all`: the library matrix, then its table (the README's is made from it). */
+async function runAll(opts: { duration?: string; out?: string }): Promise<number> {
+  const { rows, tablePath } = await runAllScenarios({ duration: opts.duration, out: opts.out, log: (l) => console.log(l) });
+  console.log(`\n${textTable(rows)}\n\nMarkdown table: ${tablePath}`);
+  return rows.some((r) => r.verdict === 'error') ? ExitCode.ENVIRONMENT : ExitCode.OK;
 }
