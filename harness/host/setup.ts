@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 
 export class SetupError extends Error {}
 
-const DEBIAN_PACKAGES: Record<string, string> = { auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd' };
+// command -> Debian package: auditd is the reference peer and the parser of our logs; chromium
+// renders report.html in the browser test; e2fsprogs (mkfs.ext4) and util-linux (losetup,
+// fsfreeze) back the disk faults.
+const DEBIAN_PACKAGES: Record<string, string> = {
+  auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
+  chromium: 'chromium', 'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+};
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 

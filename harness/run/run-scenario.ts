@@ -5,6 +5,7 @@
 // exit path.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelHz } from '../kernel/kernel-hz.ts';
 import { withHostSession } from '../host/with-host-session.ts';
@@ -85,7 +86,7 @@ export interface RunSummary {
   daemonStop: StopResult | null;
   loads: LoadTotals['byLoad'];
   oomVictims: AggregateSummary['oomVictims'];
-  host: { kernel: string; hz: number; cgroup: string | null; daemonVersion: string; memoryLimitBytes: number };
+  host: { kernel: string; hz: number; cgroup: string | null; daemonVersion: string; memoryLimitBytes: number; memTotalBytes: number };
   /** every fault window: kind, index, when (ms since the run's start, as in metrics.jsonl), what */
   faults: FaultWindowRecord[];
   /** per fault window: recovery time, loss during/after, RSS peak (empty without faults) */
@@ -321,7 +322,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
         events, cgroupPeakBytes: agg.cgroup.peakBytes, daemonDropped, daemonCpuSeconds: agg.cpu.seconds,
       },
       seed: s.seed, auid, durationMs: s.durationMs, ended, daemonStop: stop, loads: totals.byLoad, oomVictims: agg.oomVictims,
-      host: { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), hz: kernelHz().hz, cgroup: `v${cgroup.version}`, daemonVersion: daemon.version(), memoryLimitBytes: s.daemon.memoryLimitBytes },
+      host: { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), hz: kernelHz().hz, cgroup: `v${cgroup.version}`, daemonVersion: daemon.version(), memoryLimitBytes: s.daemon.memoryLimitBytes, memTotalBytes: totalmem() },
       faults: timeline?.windows ?? [], recovery, warnings, dir,
     };
     writeJson(dir, 'summary.json', summary);
