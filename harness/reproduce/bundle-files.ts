@@ -39,6 +39,9 @@ const KMSG_LINE = /(audit: |audit\(|audit_backlog|audit_lost|backlog limit excee
 const MEMINFO_LINE = /^(MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree|Committed_AS):\s+\d+ kB$/;
 const CONF_KEYS = /^\s*(log_file|log_format|log_group|flush|freq|num_logs|max_log_file|max_log_file_action|space_left|space_left_action|admin_space_left|admin_space_left_action|disk_full_action|disk_error_action|dispatcher|disp_qos|q_depth|overflow_action|priority_boost|name_format|write_logs|local_events|plugin_dir|max_restarts|tcp_listen_port|use_libwrap)\s*=/;
 
+// audit records mention audit( too: only other lines count as kernel messages
+const NOT_RECORD_KMSG = { test: (l: string) => KMSG_LINE.test(l) && !/^(node=\S+ )?type=/.test(l) } as RegExp;
+
 function classify(lines: string[]): BundleFileKind {
   const content = lines.filter((l) => l.trim() !== '' && !/^\s*#/.test(l));
   if (content.length === 0) return 'notes';
@@ -50,7 +53,7 @@ function classify(lines: string[]): BundleFileKind {
     ['rules', share(RULE_LINE)],
     ['meminfo', share(/^[A-Za-z_()0-9]+:\s+\d+( kB)?$/) * (content.some((l) => MEMINFO_LINE.test(l)) ? 1 : 0)],
     ['auditd-conf', share(/^\s*[a-z_0-9]+\s*=\s*\S/) * (content.some((l) => CONF_KEYS.test(l)) ? 1 : 0)],
-    ['kmsg', share(KMSG_LINE) + share(/^\[\s*\d+\.\d+\]/) * 0.5 + share(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel:/) * 0.5],
+    ['kmsg', share(NOT_RECORD_KMSG) + share(/^\[\s*\d+\.\d+\]/) * 0.5 + share(/^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ kernel:/) * 0.5],
   ];
   scores.sort((a, b) => b[1] - a[1]);
   return scores[0][1] >= 0.5 ? scores[0][0] : 'notes';
