@@ -30,7 +30,7 @@ t.test('both example bundles reproduce; block holds memory', { skip, timeout: 30
     const json = JSON.parse(readFileSync(join(r.dir, 'reproduce.json'), 'utf8'));
     t.same(Object.keys(json).filter((k) => ['derived', 'scale', 'runs', 'reproduced'].includes(k)).sort(), ['derived', 'reproduced', 'runs', 'scale']);
     t.equal(json.runs.length, 2);
-    for (const run of json.runs) t.hasProps(run, { policy: run.policy, verdict: run.verdict, peakRssBytes: run.peakRssBytes, oomKills: run.oomKills, silentLoss: run.silentLoss });
+    for (const run of json.runs) for (const k of ['policy', 'verdict', 'peakRssBytes', 'oomKills', 'silentLoss']) t.ok(k in run, `runs[].${k}`);
     t.equal(r.reproduced, true, `${b}: unbounded shows the field's symptom`);
     t.equal(r.blockHoldsMemory, true, `${b}: block holds memory`);
     t.ok(existsSync(join(r.dir, 'scenario.yaml')) && existsSync(join(r.dir, 'derived.rules')));
