@@ -7,6 +7,7 @@ import { registerRulesCommands } from './commands/rules.ts';
 import { registerBenchCommands } from './commands/bench.ts';
 import { registerRunCommands, registerScenarioCommands } from './commands/run.ts';
 import { registerReproduceCommands } from './commands/reproduce.ts';
+import { registerSoakCommands } from './commands/soak.ts';
 import { registerReportCommands } from './commands/report.ts';
 
 function run(fn: () => Promise<number>): void {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerRunCommands(program, run);
   registerScenarioCommands(program, run);
   registerReproduceCommands(program, run);
+  registerSoakCommands(program, run);
   registerReportCommands(program, run);
   return program;
 }
