@@ -1,0 +1,75 @@
+// Collect a CI suite's run folders into one artifacts directory: per run, the report helper's
+// report.html/junit.xml/summary.md (writeRunArtifacts, when harness/report provides it); for the
+// suite, one junit.xml, one TAP file (each run a subtest) and one summary.md.
+// usage: npx tsx ci/lib/collect.ts ARTIFACTS_DIR SUITE_NAME
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+
+interface Summary {
+  scenario: string; daemon: string; policy: string | null; verdict: 'pass' | 'fail'; durationMs: number; ended?: string;
+  assertions: Array<{ name: string; ok: boolean; actual: unknown; limit: unknown; detail?: string }>;
+  metrics: { peakRssBytes: number; oomKills: number; throughputEventsPerSec: number; events: { generated: number; logged: number; silentLoss: number } };
+}
+
+const [art, suite = 'gate'] = process.argv.slice(2);
+if (!art) { console.error('usage: collect.ts ARTIFACTS_DIR [SUITE]'); process.exit(2); }
+const runsDir = join(art, 'runs');
+const dirs = existsSync(runsDir) ? readdirSync(runsDir).map((d) => join(runsDir, d)).filter((d) => existsSync(join(d, 'summary.json'))).sort() : [];
+const failedRuns = existsSync(join(art, 'failed-to-run.txt')) ? readFileSync(join(art, 'failed-to-run.txt'), 'utf8').trim().split('\n').filter(Boolean) : [];
+
+const reportIndex = fileURLToPath(new URL('../../harness/report/index.ts', import.meta.url));
+let writeRunArtifacts: ((dir: string) => Promise<void>) | null = null;
+if (existsSync(reportIndex)) {
+  try {
+    writeRunArtifacts = (await import(pathToFileURL(reportIndex).href)).writeRunArtifacts ?? null;
+  } catch (err) {
+    console.error(`collect: harness/report could not be loaded (${(err as Error).message}); per-run HTML reports skipped`);
+  }
+}
+const gaps: string[] = [];
+if (!writeRunArtifacts) gaps.push('per-run report.html/junit.xml/summary.md: harness/report (writeRunArtifacts) is not available in this checkout');
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+const summaries: Array<{ dir: string; s: Summary }> = [];
+for (const d of dirs) {
+  const s = JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Summary;
+  summaries.push({ dir: d, s });
+  if (writeRunArtifacts) {
+    try { await writeRunArtifacts(d); } catch (err) { gaps.push(`${d}: report failed: ${(err as Error).message}`); }
+  }
+}
+
+const label = (s: Summary) => `${s.scenario} ${s.daemon}${s.policy ? `:${s.policy}` : ''}`;
+// JUnit: one testsuite per run, one testcase per assertion
+const suites = summaries.map(({ dir, s }) => {
+  const cases = s.assertions.map((a) => `    <testcase classname="${esc(label(s))}" name="${esc(a.name)}">${a.ok ? '' : `<failure message="${esc(`actual ${JSON.stringify(a.actual)}, limit ${JSON.stringify(a.limit)}`)}">${esc(a.detail ?? '')}</failure>`}</testcase>`);
+  return `  <testsuite name="${esc(label(s))}" tests="${s.assertions.length}" failures="${s.assertions.filter((a) => !a.ok).length}" time="${(s.durationMs / 1000).toFixed(1)}">\n    <properties><property name="results" value="${esc(dir)}"/></properties>\n${cases.join('\n')}\n  </testsuite>`;
+});
+for (const f of failedRuns) suites.push(`  <testsuite name="${esc(f)}" tests="1" failures="1"><testcase classname="${esc(f)}" name="ran"><failure message="the run did not produce a summary (see its log in the artifacts)"/></testcase></testsuite>`);
+writeFileSync(join(art, 'junit.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="auditstorm ${suite}">\n${suites.join('\n')}\n</testsuites>\n`);
+
+// TAP: each run a subtest holding its results.tap
+const tap = ['TAP version 14', `# auditstorm ${suite}`, `1..${summaries.length + failedRuns.length}`];
+summaries.forEach(({ dir, s }, i) => {
+  const inner = existsSync(join(dir, 'results.tap')) ? readFileSync(join(dir, 'results.tap'), 'utf8').trim().split('\n') : [];
+  tap.push(`# Subtest: ${label(s)}`, ...inner.map((l) => `    ${l}`), `${s.verdict === 'pass' ? 'ok' : 'not ok'} ${i + 1} - ${label(s)}`);
+});
+failedRuns.forEach((f, i) => tap.push(`not ok ${summaries.length + i + 1} - ${f} # did not produce a summary`));
+writeFileSync(join(art, `${suite}.tap`), `${tap.join('\n')}\n`);
+
+// Markdown summary
+const failing = summaries.filter(({ s }) => s.verdict !== 'pass').length + failedRuns.length;
+const md = [
+  `# auditstorm ${suite}: ${failing ? `FAIL (${failing} of ${summaries.length + failedRuns.length})` : `PASS (${summaries.length} runs)`}`, '',
+  '| run | verdict | peak RSS | events/s | generated | logged | silent loss | OOM kills | failed assertions |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...summaries.map(({ dir, s }) => `| [${label(s)}](runs/${dir.split('/').pop()}/${writeRunArtifacts ? 'report.html' : 'summary.json'}) | ${s.verdict.toUpperCase()} | ${mib(s.metrics.peakRssBytes)} | ${Math.round(s.metrics.throughputEventsPerSec)} | ${s.metrics.events.generated} | ${s.metrics.events.logged} | ${s.metrics.events.silentLoss} | ${s.metrics.oomKills} | ${s.assertions.filter((a) => !a.ok).map((a) => a.name).join('; ') || '-'} |`),
+  ...failedRuns.map((f) => `| ${f} | ERROR | | | | | | | did not produce a summary |`),
+  '',
+  ...(gaps.length ? ['Gaps:', ...gaps.map((g) => `- ${g}`), ''] : []),
+];
+writeFileSync(join(art, 'summary.md'), `${md.join('\n')}\n`);
+console.log(md.join('\n'));
+process.exit(failing ? 1 : 0);
