@@ -3,6 +3,7 @@
 // (fault-start / fault-end) and kept for summary.json. stopAll() ends whatever is still active
 // in a safe order (thaw and SIGCONT before anything else, restarts last) and cancels the rest;
 // the runner calls it before the drain and on every exit path.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultSpec } from '../scenario/schema.ts';
 import type { AppliedFault, FaultContext, FaultDetail } from './fault-types.ts';
@@ -78,6 +79,8 @@ export class FaultTimeline {
 
   constructor(private readonly o: TimelineOptions) {
     this.plans = planWindows(o.faults);
+    // one waiting window per planned occurrence listens on the signal (crash: 100 repeats)
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** true if some fault starts with the daemon down (late-start): the runner does not start it */
