@@ -53,7 +53,7 @@ writeFileSync(join(art, 'junit.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<
 // TAP: each run a subtest holding its results.tap
 const tap = ['TAP version 14', `# auditstorm ${suite}`, `1..${summaries.length + failedRuns.length}`];
 summaries.forEach(({ dir, s }, i) => {
-  const inner = existsSync(join(dir, 'results.tap')) ? readFileSync(join(dir, 'results.tap'), 'utf8').trim().split('\n') : [];
+  const inner = existsSync(join(dir, 'results.tap')) ? readFileSync(join(dir, 'results.tap'), 'utf8').trim().split('\n').filter((l) => !l.startsWith('TAP version')) : [];
   tap.push(`# Subtest: ${label(s)}`, ...inner.map((l) => `    ${l}`), `${s.verdict === 'pass' ? 'ok' : 'not ok'} ${i + 1} - ${label(s)}`);
 });
 failedRuns.forEach((f, i) => tap.push(`not ok ${summaries.length + i + 1} - ${f} # did not produce a summary`));
