@@ -58,6 +58,9 @@ const SUPPRESSED = /^(\w*audit\w*): (\d+) callbacks suppressed/;
 /** Turns records into events. Stateful: an OOM report spans several records. */
 export class KmsgParser {
   private constraintByPid = new Map<number, { constraint: string; memcg: string | null }>();
+  /** audit records the kernel printed to its log (kauditd_printk_skb: records it is about to
+   *  drop, or has no daemon for); counted, not emitted, since they can be thousands a second */
+  printedAuditRecords = 0;
 
   parse(rec: KmsgRecord): KmsgEvent | null {
     const m = rec.message;
@@ -65,7 +68,10 @@ export class KmsgParser {
     // Cheap prefix tests first: with audit enabled and no daemon, the kernel prints every record
     // ("audit: type=1300 ...") and those are the bulk of what we read.
     if (m.startsWith('audit: ')) {
-      if (m.startsWith('audit: type=')) return null;
+      if (m.startsWith('audit: type=')) {
+        this.printedAuditRecords++;
+        return null;
+      }
       if (m.includes('backlog limit exceeded')) return { kind: 'backlog-limit', monoUs, text: m };
       if (m.includes('rate limit exceeded')) return { kind: 'rate-limit', monoUs, text: m };
       if (m.includes('hold queue overflow')) return { kind: 'hold-queue-overflow', monoUs, text: m };
@@ -120,6 +126,11 @@ export class KmsgMonitor {
   /** records read / records the kernel overwrote before we read them (EPIPE) */
   recordsRead = 0;
   overruns = 0;
+
+  /** see KmsgParser.printedAuditRecords */
+  get printedAuditRecords(): number {
+    return this.parser.printedAuditRecords;
+  }
 
   private constructor(private fd: number | null) {}
 

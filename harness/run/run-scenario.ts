@@ -3,7 +3,7 @@
 // then loads stop, the kernel backlog and the daemon's queue drain, the daemon stops, and every
 // generated event is accounted for from its log. The host session restores the machine on every
 // exit path.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +28,8 @@ import { analyseRecovery, recoveryAssertions, type FaultRecovery } from '../verd
 import { HWM_SLACK_BYTES } from '../verdict/assertions.ts';
 import { readProcStatus } from '../monitors/rss-cpu.ts';
 import { Sampler } from '../monitors/sampler.ts';
+import { createSoak, SOAK_MIN_MS, type Soak, type SoakReport } from '../soak/soak-session.ts';
+import { KmsgMonitor } from '../monitors/kmsg.ts';
 import type { MetricsSample } from '../metrics/metrics-types.ts';
 import type { AggregateSummary } from '../metrics/aggregates.ts';
 import { countLogEvents } from '../verdict/log-events.ts';
@@ -91,6 +93,8 @@ export interface RunSummary {
   faults: FaultWindowRecord[];
   /** per fault window: recovery time, loss during/after, RSS peak (empty without faults) */
   recovery: FaultRecovery[];
+  /** soak runs (10 minutes or more): leak checks, harness RSS, checkpoints */
+  soak: SoakReport | null;
   warnings: string[];
   dir: string;
 }
@@ -128,6 +132,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
   let cgroup: RunCgroup | null = null;
   let bystanders: Bystanders | null = null;
   let sampler: Sampler | null = null;
+  let soak: Soak | null = null;
   let loads: LoadSet | null = null;
   let timeline: FaultTimeline | null = null;
   let volume: LogVolume | null = null;
@@ -160,6 +165,8 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     }
     await session.setStatus({ enabled: 1 });
 
+    // a dir=@SCRATCH@ rule needs the directory to exist when the kernel takes the rule
+    mkdirSync(scratchDir, { recursive: true });
     const loaded = await rulesLoad(session, [s.rules.path], { auid, scratch: scratchDir });
     if (Object.keys(loaded.settings).length) warnings.push(`${s.rules.file}: its control lines (-b/-r/-e/-f) were ignored; the scenario's kernel settings apply`);
     phase(`${loaded.added.length} rule(s) from ${s.rules.file} scoped to auid ${auid}`);
@@ -177,8 +184,19 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
 
     const rssPoints: Array<{ tMs: number; rss: number }> = [];
     const runStart = Date.now();
+    // Long runs (soaks) keep metrics.jsonl and the harness's memory bounded and checkpoint summary.json.
+    soak = s.durationMs >= SOAK_MIN_MS
+      ? createSoak({ dir, plannedDurationMs: s.durationMs, warmupMs: s.expect.warmupMs, rssSlopeLimit: s.expect.rssSlopeMaxBytesPerSec ?? undefined })
+      : null;
+    // Records kauditd drops after printing them (its hold path: the daemon's socket stayed full,
+    // and the kernel was booted without audit=1) never reach `lost`; the kernel log counts them.
+    const kmsg = KmsgMonitor.open();
+    let printkSuppressed = 0;
+    kmsg.on((e) => { if (e.kind === 'suppressed' && e.source === 'kauditd_printk_skb') printkSuppressed += e.count; });
+    const printkDropped = () => kmsg.printedAuditRecords + printkSuppressed;
     sampler = new Sampler({
-      metricsPath: join(dir, 'metrics.jsonl'), runStartMs: runStart,
+      kmsg,
+      metricsPath: soak?.samplerMetricsPath ?? join(dir, 'metrics.jsonl'), runStartMs: runStart,
       daemonPids: () => { const p = daemon.pid(); return p ? [p] : []; },
       cgroup, audit: session.control, statsFile: daemon.statsPath() || expectedStatsPath(s, dir, daemon),
       trackedPids: () => bystanders?.pids() ?? [], warmupMs: s.expect.warmupMs,
@@ -196,6 +214,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       });
     });
     sampler.start();
+    soak?.attach(sampler, () => ({ scenario: s.name, daemon: daemon.kind, policy: daemon.policy, seed: s.seed, auid, dir }));
     sampler.event('run-start', { auid, seed: s.seed, daemon: daemon.label });
 
     loads = await LoadSet.prepare({
@@ -264,12 +283,17 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     phase(`${daemon.label} stopped in ${stop.stopMs} ms (exit ${stop.exitCode ?? stop.signal})`);
     sampler.event('daemon-stop', { ...stop });
     const agg = await sampler.stop();
+    const soakReport = soak?.finish() ?? null;
+    soak = null;
     sampler = null;
+    kmsg.poll();
+    kmsg.close();
+    const kernelPrintkDropped = printkDropped();
 
     const daemonDropped = readDaemonDropped(daemon.statsPath());
     const log = await countLogEvents(daemon.logFiles(), auid);
     const kernelLost = Math.max(0, kernelAfter.lost - kernelBefore.lost);
-    const events = accountEvents(totals.generated, log, { kernelLost, daemonDropped });
+    const events = accountEvents(totals.generated, log, { kernelLost, daemonDropped, kernelPrintkDropped });
     const loadSeconds = Math.max(0.001, (loadEnd - loadStart) / 1000);
     const oomKills = Math.max(agg.cgroup.oomKills, cgroup.memoryUsage().oomKills - cgroupOomBefore,
       agg.oomVictims.filter((v) => (v as { ours?: boolean }).ours).length);
@@ -323,7 +347,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       },
       seed: s.seed, auid, durationMs: s.durationMs, ended, daemonStop: stop, loads: totals.byLoad, oomVictims: agg.oomVictims,
       host: { kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), hz: kernelHz().hz, cgroup: `v${cgroup.version}`, daemonVersion: daemon.version(), memoryLimitBytes: s.daemon.memoryLimitBytes, memTotalBytes: totalmem() },
-      faults: timeline?.windows ?? [], recovery, warnings, dir,
+      faults: timeline?.windows ?? [], recovery, soak: soakReport, warnings, dir,
     };
     writeJson(dir, 'summary.json', summary);
 
@@ -338,6 +362,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     await timeline?.stopAll().catch(() => undefined);
     loads?.stop();
     if (sampler) await sampler.stop().catch(() => undefined);
+    try { soak?.finish(); } catch { /* the checkpoint already on disk is the result */ }
     rmSync(scratchDir, { recursive: true, force: true });
     // daemon, bystanders, loads and cgroup are also undone by the session if we got here by an error
   }

@@ -7,6 +7,10 @@ export interface LossSources {
   kernelLost: number;
   /** records the daemon says it dropped or did not write (its own stats), null if it has none */
   daemonDropped: number | null;
+  /** records kauditd dropped after printing them to the kernel log (printed lines plus
+   *  "kauditd_printk_skb: N callbacks suppressed"): the kernel's hold path when the daemon's
+   *  socket stays full, which `lost` does not count on kernels booted without audit=1 */
+  kernelPrintkDropped?: number;
 }
 
 export interface EventAccounting {
@@ -18,6 +22,8 @@ export interface EventAccounting {
   accountedLoss: number;
   /** missing and not accounted for by any counter */
   silentLoss: number;
+  /** of the accounted loss, the records the kernel's log says kauditd dropped (see LossSources) */
+  kernelPrintkDropped: number;
   duplicates: number;
   /** logged events of the run's auid beyond what the loads say they caused */
   unexpected: number;
@@ -28,7 +34,7 @@ export function accountEvents(generated: number, log: LogEventCounts, loss: Loss
   const missing = Math.max(0, generated - logged);
   // A lost record may be a whole event's SYSCALL record, so a counted lost record can explain at
   // most one missing event; counting records is the generous bound, stated in the README.
-  const counted = loss.kernelLost + (loss.daemonDropped ?? 0);
+  const counted = loss.kernelLost + (loss.daemonDropped ?? 0) + (loss.kernelPrintkDropped ?? 0);
   const accountedLoss = Math.min(missing, counted);
   return {
     generated,
@@ -36,6 +42,7 @@ export function accountEvents(generated: number, log: LogEventCounts, loss: Loss
     incomplete: log.incomplete,
     accountedLoss,
     silentLoss: missing - accountedLoss,
+    kernelPrintkDropped: loss.kernelPrintkDropped ?? 0,
     duplicates: log.duplicateEvents,
     unexpected: Math.max(0, logged - generated),
   };

@@ -86,13 +86,13 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
       metrics: {
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
         kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400 },
-        events: { generated: n * 2000, logged: n * 1800, incomplete: 0, accountedLoss: 30, silentLoss: 0, duplicates: 0, unexpected: 0 },
+        events: { generated: n * 2000, logged: n * 1800, incomplete: 0, accountedLoss: 30, silentLoss: 0, duplicates: 0, unexpected: 0, kernelPrintkDropped: 0 },
         cgroupPeakBytes: 60 * MIB, daemonDropped: 0, daemonCpuSeconds: 3,
       },
       seed: 42, auid: 4_200_000_001, durationMs: n * 100, ended: 'completed', daemonStop: { exitCode: 0, signal: null, stopMs: 20 } as RunSummary['daemonStop'],
-      loads: {}, oomVictims: [], host: { kernel: '6.18.0-test', hz: 250, cgroup: 'v1', daemonVersion: 'test-1.0', memoryLimitBytes: 256 * MIB },
+      loads: {}, oomVictims: [], host: { kernel: '6.18.0-test', hz: 250, cgroup: 'v1', daemonVersion: 'test-1.0', memoryLimitBytes: 256 * MIB, memTotalBytes: 24 * 1024 * MIB },
       faults: [{ kind: 'disk-stall', index: 0, occurrence: 0, startMs: faultStart * 100, endMs: faultEnd * 100, detail: {} }], recovery: [],
-      warnings: [], dir,
+      soak: null, warnings: [], dir,
     };
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   }
