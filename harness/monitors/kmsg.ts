@@ -61,6 +61,8 @@ export class KmsgParser {
   /** audit records the kernel printed to its log (kauditd_printk_skb: records it is about to
    *  drop, or has no daemon for); counted, not emitted, since they can be thousands a second */
   printedAuditRecords = 0;
+  /** Date.now() when the last one was read */
+  lastPrintedAt = 0;
 
   parse(rec: KmsgRecord): KmsgEvent | null {
     const m = rec.message;
@@ -70,6 +72,7 @@ export class KmsgParser {
     if (m.startsWith('audit: ')) {
       if (m.startsWith('audit: type=')) {
         this.printedAuditRecords++;
+        this.lastPrintedAt = Date.now();
         return null;
       }
       if (m.includes('backlog limit exceeded')) return { kind: 'backlog-limit', monoUs, text: m };
@@ -130,6 +133,10 @@ export class KmsgMonitor {
   /** see KmsgParser.printedAuditRecords */
   get printedAuditRecords(): number {
     return this.parser.printedAuditRecords;
+  }
+
+  get lastPrintedAt(): number {
+    return this.parser.lastPrintedAt;
   }
 
   private constructor(private fd: number | null) {}

@@ -193,7 +193,8 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     const kmsg = KmsgMonitor.open();
     let printkSuppressed = 0;
     kmsg.on((e) => { if (e.kind === 'suppressed' && e.source === 'kauditd_printk_skb') printkSuppressed += e.count; });
-    const printkDropped = () => kmsg.printedAuditRecords + printkSuppressed;
+    let flushRecords = 0;
+    const printkDropped = () => Math.max(0, kmsg.printedAuditRecords + printkSuppressed - flushRecords);
     sampler = new Sampler({
       kmsg,
       metricsPath: soak?.samplerMetricsPath ?? join(dir, 'metrics.jsonl'), runStartMs: runStart,
@@ -280,6 +281,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     const crashNever = s.faults.some((f) => f.kind === 'crash' && f.restart_after === 'never');
     const daemonDiedBeforeStop = daemon.exited() && !crashNever;
     const stop = await daemon.stop();
+    await flushPrintkCount(kmsg, session, () => { flushRecords++; });
     phase(`${daemon.label} stopped in ${stop.stopMs} ms (exit ${stop.exitCode ?? stop.signal})`);
     sampler.event('daemon-stop', { ...stop });
     const agg = await sampler.stop();
@@ -405,4 +407,21 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     Object.assign(out.byLoad, t.byLoad);
   }
   return out;
+}
+
+/**
+ * printk_ratelimit() reports how many calls it suppressed only when a later call passes after its
+ * 5 s window. If kauditd printed records lately, wait the window out and make it print one more
+ * (a user message while no daemon is registered: printed, then dropped), so the count of the last
+ * window reaches the kernel log. Costs at most ~5 s, and only in runs where the kernel dropped.
+ */
+async function flushPrintkCount(kmsg: KmsgMonitor, session: HostSession, onSent: () => void): Promise<void> {
+  kmsg.poll();
+  if (!kmsg.lastPrintedAt || Date.now() - kmsg.lastPrintedAt > 6000) return;
+  if ((await session.control.getStatus()).pid !== 0) return; // a daemon would receive it instead
+  await sleep(Math.max(0, kmsg.lastPrintedAt + 5200 - Date.now()));
+  await session.control.sendUserMessage(1005, 'auditstorm: flush the kernel log rate limit count').catch(() => undefined);
+  onSent();
+  await sleep(300);
+  kmsg.poll();
 }
