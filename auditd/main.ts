@@ -345,9 +345,11 @@ export class Daemon {
 
   /** SIGUSR2 */
   resume(): void {
+    // records not written while suspended (since start): auditd reports nothing; the harness needs it
+    const notWritten = this.sink.stats().notWritten;
     this.sink.resume();
-    this.sideWrite(daemonRecord(DaemonType.RESUME, { op: 'resume', pid: process.pid, res: 'success' }));
-    this.log.info('logging resumed');
+    this.sideWrite(daemonRecord(DaemonType.RESUME, { op: 'resume', not_written: notWritten, pid: process.pid, res: 'success' }));
+    this.log.info(`logging resumed (${notWritten} records not written while suspended)`);
   }
 
   /** SIGCONT */

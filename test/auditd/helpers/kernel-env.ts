@@ -103,7 +103,7 @@ export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string; 
     await o.beforeStop?.();
     if (!done) {
       proc.kill('SIGTERM');
-      const r = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 15000))]);
+      const r = await Promise.race([exited, new Promise((res) => setTimeout(() => res('timeout'), 15000).unref())]);
       if (r === 'timeout') proc.kill('SIGKILL');
       await exited;
     }
@@ -127,7 +127,8 @@ export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string; 
     stats: () => readStats(dir),
     stop: async (timeoutMs = 60000) => {
       proc.kill('SIGTERM');
-      const r = await Promise.race([exited, new Promise<string>((res) => setTimeout(() => res('timeout'), timeoutMs))]);
+      // unref: a pending 60 s timer would otherwise hold the test process open after the last test
+      const r = await Promise.race([exited, new Promise<string>((res) => setTimeout(() => res('timeout'), timeoutMs).unref())]);
       return r;
     },
   };
