@@ -116,7 +116,14 @@ async function traceFsyncs(t: TT, flush: string, freq: number, events: number, p
   const dir = tempDir(t, 'lw-strace-');
   const log = join(dir, 'audit.log');
   const trace = join(dir, 'trace.txt');
-  const r = await execa('strace', ['-f', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, '--import=tsx', FIXTURE, log, flush, String(freq), String(events), String(per)]);
+  const run = () => execa('strace', ['-f', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, '--import=tsx', FIXTURE, log, flush, String(freq), String(events), String(per)]);
+  // strace -f can itself fail on a thread that exits mid-stop (ptrace(PTRACE_LISTEN): EIO): that is
+  // strace's race, not the writer's, so it gets one more try on a fresh log
+  const r = await run().catch(async (err: Error) => {
+    if (!/ptrace\(/.test(err.message)) throw err;
+    rmSync(log, { force: true });
+    return run();
+  });
   const out = JSON.parse(r.stdout) as { fd: number; stats: { recordsWritten: number; fsyncs: number } };
   const calls = readFileSync(trace, 'utf8')
     .split('\n')
