@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConfig, type ConfigMap } from './config-file.ts';
-import { rotatedLogs, setOomScoreAdj, SpawnedDaemon, type DaemonSpec, type DaemonUnderTest, type StartContext, type StopResult } from './daemon.ts';
+import { ProcessDaemon, setOomScoreAdj, type DaemonSpec, type StartContext } from './daemon.ts';
 
 // auditd.conf keys as auditd 3.0.9 wants them; values chosen so disk actions never stop a run
 // unless a scenario asks, and flush matches the reference figures in the field notes.
@@ -20,17 +20,16 @@ function baseConfig(dir: string): ConfigMap {
   };
 }
 
-export class AuditdDaemon implements DaemonUnderTest {
+export class AuditdDaemon extends ProcessDaemon {
   readonly kind = 'auditd' as const;
   readonly policy = null;
   readonly label = 'auditd';
-  private readonly proc = new SpawnedDaemon();
   private dir = '';
-  private logFile = '';
-  private ctx: StartContext | null = null;
   readonly warnings: string[] = [];
 
-  constructor(private readonly spec: DaemonSpec) {}
+  constructor(private readonly spec: DaemonSpec) {
+    super();
+  }
 
   async start(ctx: StartContext): Promise<void> {
     this.ctx = ctx;
@@ -46,13 +45,6 @@ export class AuditdDaemon implements DaemonUnderTest {
     }
   }
 
-  pid(): number | null { return this.proc.pid(); }
-  statsPath(): string | null { return null; }
-  logFiles(): string[] { return rotatedLogs(this.logFile); }
-  queueBoundBytes(): number | null { return null; }
-  exited(): boolean { return this.proc.exited(); }
-  stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
-  kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
 
   version(): string {
     try {

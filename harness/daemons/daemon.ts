@@ -144,6 +144,28 @@ export class SpawnedDaemon {
   }
 }
 
+/** What every adapter shares: one spawned process, its log and its stop; adapters add how to
+ *  start it and what they know beyond that (stats, a queue bound). */
+export abstract class ProcessDaemon implements DaemonUnderTest {
+  abstract readonly kind: DaemonKind;
+  abstract readonly policy: Policy | null;
+  abstract readonly label: string;
+  protected readonly proc = new SpawnedDaemon();
+  protected ctx: StartContext | null = null;
+  protected logFile = '';
+
+  abstract start(ctx: StartContext): Promise<void>;
+  abstract version(): string;
+
+  pid(): number | null { return this.proc.pid(); }
+  statsPath(): string | null { return null; }
+  logFiles(): string[] { return rotatedLogs(this.logFile); }
+  queueBoundBytes(): number | null { return null; }
+  exited(): boolean { return this.proc.exited(); }
+  stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
+  kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
+}
+
 /** Write oom_score_adj for a pid; raising always works, lowering needs CAP_SYS_RESOURCE. */
 export function setOomScoreAdj(pid: number, value: number): string | null {
   try {

@@ -4,22 +4,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../auditd/config.ts';
 import { renderConfig, type ConfigMap } from './config-file.ts';
-import { rotatedLogs, SpawnedDaemon, type DaemonSpec, type DaemonUnderTest, type Policy, type StartContext, type StopResult } from './daemon.ts';
+import { ProcessDaemon, type DaemonSpec, type Policy, type StartContext } from './daemon.ts';
 
 const BIN = fileURLToPath(new URL('../../auditd/bin/tsauditd.js', import.meta.url));
 
-export class TsauditdDaemon implements DaemonUnderTest {
+export class TsauditdDaemon extends ProcessDaemon {
   readonly kind = 'tsauditd' as const;
   readonly policy: Policy;
   readonly label: string;
-  private readonly proc = new SpawnedDaemon();
   private dir = '';
-  private logFile = '';
   private stats = '';
   private hwmBytes: number | null = null;
-  private ctx: StartContext | null = null;
 
   constructor(private readonly spec: DaemonSpec) {
+    super();
     this.policy = spec.policy ?? 'block';
     this.label = `tsauditd:${this.policy}`;
   }
@@ -50,13 +48,8 @@ export class TsauditdDaemon implements DaemonUnderTest {
     await this.proc.spawn(ctx, process.execPath, [BIN, '-n', '-c', this.dir], this.label);
   }
 
-  pid(): number | null { return this.proc.pid(); }
-  statsPath(): string | null { return this.stats; }
-  logFiles(): string[] { return rotatedLogs(this.logFile); }
-  queueBoundBytes(): number | null { return this.hwmBytes; }
-  exited(): boolean { return this.proc.exited(); }
-  stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
-  kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
+  override statsPath(): string | null { return this.stats; }
+  override queueBoundBytes(): number | null { return this.hwmBytes; }
 
   version(): string {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
