@@ -11,8 +11,8 @@ import { DEFAULT_LEAK_LIMIT, leakCheck, pointsFromBuckets, type LeakVerdict } fr
 import { SelfRssTracker } from './self-rss.ts';
 import { SoakMetricsWriter } from './soak-metrics-writer.ts';
 
-/** runs at least this long use soak mode */
-export const SOAK_MIN_MS = 10 * 60_000;
+/** runs at least this long use soak mode (AUDITSTORM_SOAK_MIN_MS lowers it, to try soak mode on a short run) */
+export const SOAK_MIN_MS = Number(process.env.AUDITSTORM_SOAK_MIN_MS) > 0 ? Number(process.env.AUDITSTORM_SOAK_MIN_MS) : 10 * 60_000;
 
 export interface SoakOptions {
   dir: string;
