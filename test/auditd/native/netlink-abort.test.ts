@@ -34,7 +34,7 @@ t.test('netlink package reader: SIGSTOP under load, SIGCONT -> SIGABRT', async (
   });
   for (let i = 0; i < 100 && !out.includes('registered'); i++) await sleep(50);
   t.match(out, /registered \d+/, 'the netlink-package reader registered');
-  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '60000'], { reject: false, env: LOAD_ENV, extendEnv: false });
+  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '15000'], { reject: false, env: LOAD_ENV, extendEnv: false });
   await sleep(300);
   reader.kill('SIGSTOP');
   await load; // its records overrun the stopped reader's receive buffer (the load waits, then continues)
@@ -54,7 +54,7 @@ t.test('tsauditd native socket: same SIGSTOP/SIGCONT, keeps running and keeps re
   // a small receive buffer so the kernel overruns it while we are stopped
   writeConf(dir, { flush: 'none', recv_buffer_bytes: 65536, oom_score_adj: 'keep' });
   const d = await startDaemon(t, dir);
-  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '60000'], { reject: false, env: LOAD_ENV, extendEnv: false });
+  const load = execa('env', ['-u', 'NODE_OPTIONS', process.execPath, LOAD, String(auid), '15000'], { reject: false, env: LOAD_ENV, extendEnv: false });
   await sleep(300);
   process.kill(d.proc.pid!, 'SIGSTOP');
   await load;
