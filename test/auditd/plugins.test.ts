@@ -147,7 +147,7 @@ t.test('block: a stopped plugin stops intake, not memory; SIGCONT lets everythin
   const bound = idle.rssBytes + HWM_BYTES + 16 * MiB;
   t.comment(`stalled: received ${last.received}, queue ${last.queue.records} records / ${last.queue.bytes} bytes, plugin queue ${plugin(last).queueDepth}; ` +
     `RSS idle ${(idle.rssBytes / MiB).toFixed(1)} peak ${(peakRss / MiB).toFixed(1)} bound ${(bound / MiB).toFixed(1)} MiB; ` +
-    `kernel backlog ${st.backlog}, backlog_wait_time_actual ${st.backlogWaitTimeActualMs} ms`);
+    `kernel backlog ${st.backlog}, backlog_wait_time_actual ${st.backlogWaitTimeActualMs} ms, registered pid ${st.pid} (daemon ${d.proc.pid})`);
   t.ok(last.queue.paused, 'the input thread paused: intake stopped');
   t.ok(last.received - samples[Math.floor(samples.length / 2)].received === 0, 'nothing more received in the second half of the stall');
   t.ok(Math.max(...samples.map((s) => s.queue.records)) <= HWM, 'main queue never above queue_hwm');
