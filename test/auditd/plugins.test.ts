@@ -172,8 +172,10 @@ t.test('block: a stopped plugin stops intake, not memory; SIGCONT lets everythin
   t.equal(lineCount(out), fin.delivered, 'and wrote them all');
   t.equal(s.written, s.received - s.receivedEoe + s.daemonRecords, 'the log has every record the daemon accepted');
   const found = await ausearchCount([join(dir, 'audit.log')], key);
-  // block trades loss in the daemon for loss in the kernel: once our socket buffer and the kernel's
-  // backlog are full, the kernel drops records (backlog wait expired, retry queue overflow).
+  // block trades loss in the daemon for loss in the kernel. Observed on 6.18: about 11.5k of the
+  // 40k events never reach the daemon, yet the kernel's lost counter rises by under 10; dmesg shows
+  // kauditd_printk_skb printing records with this key (kauditd's hold path drops them silently
+  // when audit=1 was not on the boot command line). Not asserted: it is the kernel's accounting.
   t.comment(`${found.count} of ${N} events in the log; the kernel's lost counter rose by ${(await status()).lost - lost0} records while the daemon was not reading`);
   t.ok(found.count > 0 && found.count <= N);
   t.equal(found.stderr, '', 'ausearch reports no error');
