@@ -8,7 +8,7 @@ import { ProcessDaemon, setOomScoreAdj, type DaemonSpec, type StartContext } fro
 
 // auditd.conf keys as auditd 3.0.9 wants them; values chosen so disk actions never stop a run
 // unless a scenario asks, and flush matches the reference figures in the field notes.
-function baseConfig(dir: string): ConfigMap {
+export function baseConfig(dir: string): ConfigMap {
   return {
     local_events: 'yes', write_logs: 'yes', log_file: join(dir, 'audit.log'), log_group: 'root', log_format: 'RAW',
     flush: 'INCREMENTAL_ASYNC', freq: 50, max_log_file: 1024, num_logs: 2, priority_boost: 0, name_format: 'NONE',

@@ -1,5 +1,7 @@
 // Test helper: Debian's auditd in the foreground as the kernel's record keeper, so a generator's
 // own counts can be compared with what the kernel logged. Plus small auditctl wrappers.
+import { baseConfig } from '../../../harness/daemons/auditd-daemon.ts';
+import { renderConfig } from '../../../harness/daemons/config-file.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,16 +41,9 @@ export class AuditdRecorder {
     const dir = mkdtempSync(join(tmpdir(), 'asg-auditd-'));
     mkdirSync(join(dir, 'plugins.d'));
     const log = join(dir, 'audit.log');
-    const conf: Record<string, string | number> = {
-      local_events: 'yes', write_logs: 'yes', log_file: log, log_group: 'root', log_format: 'RAW',
-      flush: 'INCREMENTAL_ASYNC', freq: 50, max_log_file: 1024, num_logs: 2, priority_boost: 0, name_format: 'NONE',
-      max_log_file_action: 'IGNORE', space_left: 16, space_left_action: 'IGNORE', admin_space_left: 8,
-      admin_space_left_action: 'IGNORE', disk_full_action: 'IGNORE', disk_error_action: 'IGNORE', use_libwrap: 'no',
-      tcp_listen_queue: 5, tcp_max_per_addr: 1, tcp_client_max_idle: 0, transport: 'TCP', distribute_network: 'no',
-      q_depth: 2000, overflow_action: 'SYSLOG', max_restarts: 10, plugin_dir: join(dir, 'plugins.d'),
-      end_of_event_timeout: 2,
-    };
-    writeFileSync(join(dir, 'auditd.conf'), Object.entries(conf).map(([k, v]) => `${k} = ${v}\n`).join(''), { mode: 0o640 });
+    // the same auditd.conf the harness's auditd adapter runs with, log in this dir
+    const conf = { ...baseConfig(dir), log_file: log };
+    writeFileSync(join(dir, 'auditd.conf'), renderConfig(conf, 'auditd recorder for generator tests'), { mode: 0o640 });
     if (auditStatus().pid !== 0) throw new Error(`an audit daemon is registered already (pid ${auditStatus().pid})`);
     // -s nochange: the test decides when audit is enabled
     const child = spawn('auditd', ['-n', '-c', dir, '-s', 'nochange'], { stdio: ['ignore', 'ignore', 'pipe'] });
