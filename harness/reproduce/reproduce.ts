@@ -2,6 +2,7 @@
 // unbounded, block and drop, and say whether the field's symptom came back (and whether block
 // holds memory where unbounded did not). Writes reproduce.json next to the scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { basename, join, resolve } from 'node:path';
 import { runScenario, type RunOutcome } from '../run/run-scenario.ts';
 import { validateScenario } from '../scenario/load-scenario.ts';
@@ -120,7 +121,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       runs.push(run);
       say(`  ${policy}: ${run.verdict}, peak RSS ${mib(run.peakRssBytes)}, OOM kills ${run.oomKills}, kernel lost ${run.kernelLost}, silent loss ${run.silentLoss}${run.failed.length ? ` (failed: ${run.failed.join('; ')})` : ''}`);
       write({});
-      if (outcome.exitCode === 130) break;
+      if (isInterruptExit(outcome.exitCode)) break;
     }
   }
   return write({});

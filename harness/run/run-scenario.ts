@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelHz } from '../kernel/kernel-hz.ts';
-import { withHostSession } from '../host/with-host-session.ts';
+import { interruptExitCode, withHostSession } from '../host/with-host-session.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { createRunCgroup } from '../host/cgroup.ts';
 import type { RunCgroup } from '../host/cgroup-types.ts';
@@ -358,7 +358,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     await cgroup.destroy({ kill: true });
     session.untrack(cgId);
     // Ctrl-C: what was measured is written, and the exit code says the run was interrupted.
-    return { summary, dir, exitCode: ended === 'interrupted' ? 130 : verdict === 'pass' ? 0 : 1 };
+    return { summary, dir, exitCode: ended === 'interrupted' ? interruptExitCode(signal) : verdict === 'pass' ? 0 : 1 };
   } finally {
     // thaw and continue before anything is killed (the session's undo kills what is left)
     await timeline?.stopAll().catch(() => undefined);

@@ -4,12 +4,12 @@
 import { z } from 'zod';
 import { GENERATOR_NAMES, generatorOptions, intIn, mapping, numberIn, size, type GeneratorName, type GeneratorOptions } from '../../loads/generators/options.ts';
 import type { Rate, Shape } from '../../loads/generators/shape.ts';
-import { formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
+import { BYTE_RATE_JSON_SCHEMA, DURATION_JSON_SCHEMA, formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
 
 const MAX_BACKLOG_WAIT_MS = 10 * 60 * 1000; // the kernel's EINVAL bound
 const U32_MAX = 4294967295;
 
-function unit<T>(parse: (v: unknown) => T) {
+function unit<T>(parse: (v: unknown) => T, jsonSchema: Record<string, unknown>) {
   return z.any().transform((v, ctx) => {
     try {
       return parse(v);
@@ -18,12 +18,12 @@ function unit<T>(parse: (v: unknown) => T) {
       ctx.addIssue({ code: 'custom', message: err.message });
       return z.NEVER;
     }
-  });
+  }).meta(jsonSchema);
 }
 
 /** A duration in ms within [minMs, maxMs]. */
 const duration = (minMs = 0, maxMs = Number.MAX_SAFE_INTEGER) =>
-  unit(parseDuration).refine((ms) => ms >= minMs && ms <= maxMs, {
+  unit(parseDuration, DURATION_JSON_SCHEMA).refine((ms) => ms >= minMs && ms <= maxMs, {
     error: `a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
   });
 
@@ -108,7 +108,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   /** the log's device accepts writes at `rate` (for: omitted = until the end) */
   mapping('a slow-disk fault', {
     kind: z.literal('slow-disk'), ...faultBase, for: windowFor.optional(),
-    rate: unit(parseByteRate).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }),
+    rate: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }),
     method: z.enum(['auto', 'blkio-throttle', 'io-max', 'dm-delay'], { error: 'one of auto, blkio-throttle, io-max, dm-delay' }).default('auto'),
   }),
   /** fsfreeze the log's filesystem, thaw after `for` */
@@ -213,7 +213,7 @@ const kernelSchema = mapping('kernel', {
 const expectSchema = mapping('expect', {
   /** peak daemon RSS; "hwm": derived from the daemon's queue high-water mark */
   peak_rss_max: z.union([z.literal('hwm'), size(1)], { error: 'a size (e.g. 256MiB) or "hwm"' }).optional(),
-  rss_slope_max: unit(parseByteRate).optional(),
+  rss_slope_max: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).optional(),
   /** ignore this much of the start when fitting the RSS slope */
   warmup: duration().optional(),
   oom_kills_max: intIn(0, 1e9, 'an integer >= 0').optional(),
@@ -222,7 +222,7 @@ const expectSchema = mapping('expect', {
   throughput_min: numberIn(0, 1e12, 'events per second (a number >= 0)').optional(),
   backlog_wait_max: duration().optional(),
   /** `auditstorm baseline check` tolerances, e.g. { peak_rss: +10%, events_per_sec: -10% } */
-  tolerance: z.record(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
+  tolerance: z.partialRecord(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
     z.union([z.string(), z.number()]), { error: 'a map of figure -> tolerance, e.g. peak_rss: +10%' }).optional(),
 }).default({});
 

@@ -74,7 +74,7 @@ export function registerReportCommands(program: Command, run: Runner): void {
       console.log(`\n${result.table}`);
       console.log(`compare.json, compare.txt, compare.html: ${result.outDir}`);
       // The comparison is the product: verdicts are in the table (unbounded is meant to fail).
-      return result.interrupted ? 130 : ExitCode.OK;
+      return result.interrupted ? (result.interruptExitCode ?? 130) : ExitCode.OK;
     }));
 
   const baseline = program.command('baseline').description('save a run\'s key figures, or gate a run against them');

@@ -108,6 +108,14 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
       return out.exitCode;
     }));
 
+  program.command('schema')
+    .description('print the scenario file\'s JSON Schema (for editors: auditstorm schema > scenario.schema.json)')
+    .action(() => run(async () => {
+      const { scenarioJsonSchemaText } = await import('../../scenario/json-schema.ts');
+      process.stdout.write(scenarioJsonSchemaText());
+      return ExitCode.OK;
+    }));
+
   program.command('validate')
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('check a scenario file against the schema; errors name file:line:col, the field, the value and what is allowed')
