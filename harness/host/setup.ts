@@ -9,9 +9,10 @@ export class SetupError extends Error {}
 
 // command -> Debian package: auditd is the reference peer and the parser of our logs; chromium
 // renders report.html in the browser test; e2fsprogs (mkfs.ext4) and util-linux (losetup,
-// fsfreeze) back the disk faults.
+// fsfreeze) back the disk faults; audispd-plugins (audisp-remote) is the forwarding setup run
+// through the command daemon (ci/forwarding/).
 const DEBIAN_PACKAGES: Record<string, string> = {
-  auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
+  auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd', 'audisp-remote': 'audispd-plugins',
   chromium: 'chromium', 'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
 };
 
