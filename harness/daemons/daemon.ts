@@ -20,10 +20,14 @@ export interface DaemonSpec {
   config?: Record<string, string | number | boolean>;
   /** written to /proc/PID/oom_score_adj after start (auditd writes -1000 itself) */
   oomScoreAdj?: number;
-  /** command: the command line, and the log it writes */
+  /** command: the command line, and the log it writes (both may hold @LOG@, @LOGDIR@, @CONFDIR@) */
   command?: string[];
   log?: string;
+  /** command: other processes of the setup, by name -> pid file (for faults with `process:`) */
+  processes?: Record<string, string>;
 }
+
+export type Follow = 'started' | 'group';
 
 export interface StartContext {
   workDir: string;
@@ -61,6 +65,8 @@ export interface DaemonUnderTest {
   /** SIGKILL (crash fault) and forget the process; start() may be called again */
   kill(): Promise<void>;
   version(): string;
+  /** the pid of a named process of the setup (a collector, a supervisor), from its pid file */
+  processPid?(name: string): number | null;
 }
 
 const REGISTER_TIMEOUT_MS = 15_000;
@@ -71,13 +77,16 @@ export class SpawnedDaemon {
   private trackId: number | null = null;
   private exitedFlag = false;
   private exitInfo: { exitCode: number | null; signal: string | null } | null = null;
+  /** the pid the kernel lists as registered (the started one, or one of its group: follow) */
+  private registered: number | null = null;
 
-  async spawn(ctx: StartContext, file: string, args: string[], label: string): Promise<number> {
+  async spawn(ctx: StartContext, file: string, args: string[], label: string, follow: Follow = 'started'): Promise<number> {
     mkdirSync(dirname(ctx.outputFile), { recursive: true });
     const out = { file: ctx.outputFile, append: true } as const;
     const cmd = ctx.cgroup ? ctx.cgroup.spawnArgs(file, args) : { file, args };
     this.exitedFlag = false;
     this.exitInfo = null;
+    this.registered = null;
     // detached: its own process group, so a stop or an undo reaches its plugins too
     const proc = execa(cmd.file, cmd.args, {
       detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: out, stderr: out,
@@ -90,11 +99,11 @@ export class SpawnedDaemon {
       this.exitedFlag = true;
       this.exitInfo = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
     });
-    await this.waitRegistered(ctx, pid, label);
-    return pid;
+    this.registered = await this.waitRegistered(ctx, pid, label, follow);
+    return this.registered;
   }
 
-  private async waitRegistered(ctx: StartContext, pid: number, label: string): Promise<void> {
+  private async waitRegistered(ctx: StartContext, pid: number, label: string, follow: Follow): Promise<number> {
     const deadline = Date.now() + REGISTER_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (this.exitedFlag) {
@@ -102,19 +111,27 @@ export class SpawnedDaemon {
           `its output: ${tail(ctx.outputFile)}`);
       }
       const status = await ctx.control.getStatus();
-      if (status.pid === pid) return;
+      if (status.pid === pid) return pid;
+      if (follow === 'group' && status.pid > 0 && processGroup(status.pid) === pid) return status.pid;
       await sleep(50);
     }
-    throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s; ` +
-      `its output: ${tail(ctx.outputFile)}`);
+    const other = (await ctx.control.getStatus()).pid;
+    throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s` +
+      (other ? ` (pid ${other} is registered${follow === 'started' ? '; a daemon started by a wrapper needs follow: group' : ', not of its process group'})` : '') +
+      `; its output: ${tail(ctx.outputFile)}`);
   }
 
+  /** the registered process while it lives (with follow: group, the wrapper's child) */
   pid(): number | null {
-    return this.proc && !this.exitedFlag ? this.proc.pid ?? null : null;
+    if (!this.proc || this.exitedFlag) return null;
+    const r = this.registered ?? this.proc.pid ?? null;
+    return r !== null && r !== this.proc.pid && processGroup(r) === null ? null : r;
   }
 
+  /** the started process ended, or the registered one it started did */
   exited(): boolean {
-    return this.exitedFlag;
+    if (this.exitedFlag) return true;
+    return this.registered !== null && this.registered !== this.proc?.pid && processGroup(this.registered) === null;
   }
 
   async stop(session: HostSession, timeoutMs = 60_000): Promise<StopResult> {
@@ -164,6 +181,17 @@ export abstract class ProcessDaemon implements DaemonUnderTest {
   exited(): boolean { return this.proc.exited(); }
   stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
   kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
+}
+
+/** A live process's process group id (field 5 of /proc/PID/stat); null when it is gone. */
+export function processGroup(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : Number(fields[2]);
+  } catch {
+    return null;
+  }
 }
 
 /** Write oom_score_adj for a pid; raising always works, lowering needs CAP_SYS_RESOURCE. */

@@ -113,7 +113,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   return withHostSession(async ({ session, signal }) => {
     const daemon = createDaemon({
       kind: s.daemon.name, policy: s.daemon.policy, config: s.daemon.config,
-      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined,
+      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined, processes: s.daemon.processes,
     });
     const dir = createRunDir(o.outRoot ?? DEFAULT_RESULTS_ROOT, s.name, daemon.label);
     writeFileSync(join(dir, 'scenario.yaml'), scenarioAsRunYaml(s));

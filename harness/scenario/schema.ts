@@ -99,12 +99,15 @@ const faultBase = {
   repeat: repeat.optional(),
 };
 const windowFor = duration(1);
+/** stall-daemon and crash act on the registered daemon, or on a process the command daemon names
+ *  in daemon.processes (a collector, a forwarder): its supervisor restarts it, not the harness */
+const processName = z.string({ error: 'a process name from daemon.processes' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a process name from daemon.processes (letters, digits, ".", "_", "-")' }).optional();
 const FAULT_KINDS = ['stall-daemon', 'slow-disk', 'freeze-fs', 'disk-full', 'crash', 'cpu-starve',
   'memory-squeeze', 'plugin-stall', 'late-start', 'burst'] as const;
 
 const faultSchema = z.discriminatedUnion('kind', [
   /** SIGSTOP the daemon, SIGCONT after `for` */
-  mapping('a stall-daemon fault', { kind: z.literal('stall-daemon'), ...faultBase, for: windowFor }),
+  mapping('a stall-daemon fault', { kind: z.literal('stall-daemon'), ...faultBase, for: windowFor, process: processName }),
   /** the log's device accepts writes at `rate` (for: omitted = until the end) */
   mapping('a slow-disk fault', {
     kind: z.literal('slow-disk'), ...faultBase, for: windowFor.optional(),
@@ -120,7 +123,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   }),
   /** SIGKILL the daemon; restart it after `restart_after` ("never": leave it dead) */
   mapping('a crash fault', {
-    kind: z.literal('crash'), ...faultBase,
+    kind: z.literal('crash'), ...faultBase, process: processName,
     restart_after: z.union([z.literal('never'), duration()], { error: 'a duration, or "never"' }).default(1000),
   }),
   /** cap the daemon's CPU to `cpu` cores (0.1 = a tenth of one core) */
@@ -164,6 +167,7 @@ const faultSchema = z.discriminatedUnion('kind', [
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
 const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
+const LOG_FORMATS = ['raw', 'enriched'] as const;
 const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
 const confMap = z.record(
@@ -195,8 +199,15 @@ const daemonSchema = mapping('daemon', {
   }).default({}),
   /** for `command`: the command line that registers as the audit daemon */
   command: z.union([z.string().min(1), z.array(z.string()).min(1)], { error: 'a command line (text or list of words)' }).optional(),
-  /** for `command`: the path of the log it writes */
+  /** for `command`: the path of the log it writes (default @LOGDIR@/audit.log; @LOGDIR@ and
+   *  @CONFDIR@ are directories the harness makes for the run, see docs/daemons.md) */
   log: z.string({ error: 'a path to the daemon\'s log file' }).min(1).optional(),
+  /** for `command`: the log's line format: RAW audit lines, or ENRICHED (RAW, then 0x1D and
+   *  interpreted fields), as auditd's log_format writes them */
+  log_format: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+  /** for `command`: other processes of the setup by name -> pid file, for faults with `process:` */
+  processes: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'a process name (letters, digits, ".", "_", "-")' }),
+    z.string({ error: 'a pid file path (may use @CONFDIR@)' }).min(1)).optional(),
 });
 
 const kernelSchema = mapping('kernel', {
@@ -244,9 +255,8 @@ export const scenarioFileSchema = mapping('a scenario', {
 }).superRefine((s, ctx) => {
   if (s.daemon.name === 'command') {
     if (!s.daemon.command) ctx.addIssue({ code: 'custom', path: ['daemon', 'command'], message: 'required when daemon.name is command: the command line to run' });
-    if (!s.daemon.log) ctx.addIssue({ code: 'custom', path: ['daemon', 'log'], message: 'required when daemon.name is command: the path of its log' });
   } else {
-    for (const key of ['command', 'log'] as const) {
+    for (const key of ['command', 'log', 'log_format', 'processes'] as const) {
       if (s.daemon[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['daemon', key], message: `only for daemon.name command (this is ${s.daemon.name}); remove it` });
     }
   }
@@ -266,6 +276,10 @@ export const scenarioFileSchema = mapping('a scenario', {
     }
   });
   s.faults.forEach((f, i) => {
+    if ('process' in f && f.process !== undefined && !(s.daemon.processes && f.process in s.daemon.processes)) {
+      const names = Object.keys(s.daemon.processes ?? {});
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'process'], message: `no process "${f.process}" in daemon.processes (${names.length ? `have: ${names.join(', ')}` : 'none: only a command daemon names processes'})` });
+    }
     if (f.at >= s.duration) {
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'at'], message: `must be before the end of the run (${formatDuration(s.duration)})` });
     }
@@ -284,8 +298,9 @@ type ParsedFault = Parsed['faults'][number];
 
 export type DaemonName = (typeof DAEMONS)[number];
 export type Policy = (typeof POLICIES)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES };
+export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES, LOG_FORMATS };
 
 export type LoadSpec = {
   [G in GeneratorName]: {
@@ -340,7 +355,10 @@ export interface Scenario {
     /** auditd.conf keys for the daemon that runs: `config` with `config_for[name]` merged over it */
     config: Record<string, string>;
     command: string[] | null;
+    /** command: as written, placeholders kept (the adapter fills them in at start) */
     log: string | null;
+    logFormat: LogFormat;
+    processes: Record<string, string>;
   };
   loads: LoadSpec[];
   faults: FaultSpec[];
@@ -353,6 +371,10 @@ export interface ScenarioOverrides {
   policy?: Policy;
   /** a duration text ("30s") or milliseconds */
   duration?: string | number;
+  /** the command daemon's command line (implies daemon command), its log and log format */
+  command?: string;
+  log?: string;
+  logFormat?: LogFormat;
 }
 
 export interface ScenarioSource {
@@ -406,6 +428,8 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
         .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])),
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
+      logFormat: p.daemon.log_format ?? 'raw',
+      processes: p.daemon.processes ?? {},
     },
     loads,
     faults: p.faults.map((f, index) => ({ ...f, index })),

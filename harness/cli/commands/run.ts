@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../../scenario/load-scenario.ts';
-import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/schema.ts';
+import { DAEMONS, LOG_FORMATS, POLICIES, type DaemonName, type LogFormat, type Policy, type ScenarioOverrides } from '../../scenario/schema.ts';
 import { runScenario, type RunOutcome } from '../../run/run-scenario.ts';
 import { scenariosCommand, validateCommand } from '../../scenario/commands.ts';
 import { writeRunArtifacts } from '../../report/index.ts';
@@ -14,6 +14,9 @@ import { runAllScenarios, textTable } from '../../run/run-all.ts';
 export interface RunCliOptions {
   daemon?: string;
   policy?: string;
+  command?: string;
+  log?: string;
+  logFormat?: string;
   duration?: string;
   out?: string;
   quiet?: boolean;
@@ -23,6 +26,22 @@ function checkChoice<T extends string>(flag: string, value: string | undefined, 
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new CliError(`${flag} ${value}: must be one of ${allowed.join(', ')}`, ExitCode.USAGE);
   return value as T;
+}
+
+/** --command, --log, --log-format: any library scenario against a command daemon, unchanged. */
+function commandOverrides(opts: RunCliOptions): Pick<ScenarioOverrides, 'command' | 'log' | 'logFormat'> {
+  return {
+    ...(opts.command !== undefined ? { command: opts.command } : {}),
+    ...(opts.log !== undefined ? { log: opts.log } : {}),
+    ...(opts.logFormat !== undefined ? { logFormat: checkChoice<LogFormat>('--log-format', opts.logFormat, LOG_FORMATS) } : {}),
+  };
+}
+
+function commandOptions(cmd: Command): Command {
+  return cmd
+    .option('--command <line>', 'with --daemon command: the daemon\'s command line (@LOG@, @LOGDIR@, @CONFDIR@ are filled in; docs/daemons.md)')
+    .option('--log <path>', 'with --daemon command: the log it writes (default @LOGDIR@/audit.log)')
+    .option('--log-format <format>', `with --daemon command: ${LOG_FORMATS.join(', ')} (default raw)`);
 }
 
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
@@ -40,7 +59,7 @@ export function verdictLine(o: RunOutcome): string {
 export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<RunOutcome> {
   const daemon = checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS);
   const policy = checkChoice<Policy>('--policy', opts.policy, POLICIES);
-  const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration });
+  const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration, ...commandOverrides(opts) });
   for (const w of scenario.source.warnings) console.error(`warning: ${w}`);
   const status = statusLine({ quiet: !!opts.quiet, tty: !!process.stdout.isTTY && !process.env.CI });
   let outcome: RunOutcome;
@@ -58,7 +77,7 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
 }
 
 export function registerRunCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
-  program.command('run')
+  commandOptions(program.command('run'))
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('run a scenario against a daemon on the real kernel; exit 0 pass, 1 fail, 2 bad input, 3 environment')
     .option('--daemon <name>', `daemon under test: ${DAEMONS.join(', ')}`)
@@ -116,7 +135,7 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
       return ExitCode.OK;
     }));
 
-  program.command('validate')
+  commandOptions(program.command('validate'))
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('check a scenario file against the schema; errors name file:line:col, the field, the value and what is allowed')
     .option('--daemon <name>', 'validate with this daemon override')
@@ -125,6 +144,7 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
       const out = validateCommand(scenario, {
         daemon: checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS),
         policy: checkChoice<Policy>('--policy', opts.policy, POLICIES),
+        ...commandOverrides(opts),
       });
       printOutput(out);
       return out.exitCode;
