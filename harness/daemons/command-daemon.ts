@@ -1,10 +1,10 @@
 // Any command line that registers as the audit daemon, and the log it writes: for daemons
 // auditstorm has no adapter for (auditd with plugins, go-audit, a vendor agent, a build from
 // source). The contract (docs/daemons.md): it registers with the kernel itself, as the pid it
-// was started as or as a process of that process group (a wrapper that starts and supervises
-// the daemon: the registered process is then the one measured), stays in the foreground, and
-// exits on SIGTERM after writing what it accepted. The harness gives it three directories through placeholders in its command line,
-// its log path and its pid files.
+// was started as or as a process it started (a wrapper that starts and supervises the daemon:
+// the registered process is then the one measured), stays in the foreground, and exits on
+// SIGTERM after writing what it accepted. The harness gives it directories through placeholders
+// in its command line, its log path and its pid files.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ProcessDaemon, type DaemonSpec, type StartContext } from './daemon.ts';
@@ -59,7 +59,7 @@ export class CommandDaemon extends ProcessDaemon {
     mkdirSync(p.logDir, { recursive: true });
     this.logFile = p.log;
     const [file, ...args] = this.spec.command!.map((w) => fill(w, p));
-    await this.proc.spawn(ctx, file!, args, this.label, 'group');
+    await this.proc.spawn(ctx, file!, args, this.label, 'tree');
   }
 
   processPid(name: string): number | null {

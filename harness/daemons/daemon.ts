@@ -27,7 +27,8 @@ export interface DaemonSpec {
   processes?: Record<string, string>;
 }
 
-export type Follow = 'started' | 'group';
+/** who may register: the started process, or (tree) any process it started, however deep */
+export type Follow = 'started' | 'tree';
 
 export interface StartContext {
   workDir: string;
@@ -112,12 +113,12 @@ export class SpawnedDaemon {
       }
       const status = await ctx.control.getStatus();
       if (status.pid === pid) return pid;
-      if (follow === 'group' && status.pid > 0 && processGroup(status.pid) === pid) return status.pid;
+      if (follow === 'tree' && status.pid > 0 && isDescendant(status.pid, pid)) return status.pid;
       await sleep(50);
     }
     const other = (await ctx.control.getStatus()).pid;
     throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s` +
-      (other ? ` (pid ${other} is registered${follow === 'started' ? '; a daemon started by a wrapper needs follow: group' : ', not of its process group'})` : '') +
+      (other ? ` (pid ${other} is registered, ${follow === 'started' ? 'not this process' : 'not a process this one started'})` : '') +
       `; its output: ${tail(ctx.outputFile)}`);
   }
 
@@ -125,27 +126,29 @@ export class SpawnedDaemon {
   pid(): number | null {
     if (!this.proc || this.exitedFlag) return null;
     const r = this.registered ?? this.proc.pid ?? null;
-    return r !== null && r !== this.proc.pid && processGroup(r) === null ? null : r;
+    return r !== null && r !== this.proc.pid && procStat(r) === null ? null : r;
   }
 
   /** the started process ended, or the registered one it started did */
   exited(): boolean {
     if (this.exitedFlag) return true;
-    return this.registered !== null && this.registered !== this.proc?.pid && processGroup(this.registered) === null;
+    return this.registered !== null && this.registered !== this.proc?.pid && procStat(this.registered) === null;
   }
 
   async stop(session: HostSession, timeoutMs = 60_000): Promise<StopResult> {
     const proc = this.proc;
     const started = Date.now();
     if (!proc || this.exitedFlag) return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: 0 };
+    // known now: once the wrapper exits, its orphans are no longer its descendants
+    const leftovers = descendants(proc.pid!);
     // continue first: a stopped daemon (stall fault) cannot act on SIGTERM
     try { process.kill(proc.pid!, 'SIGCONT'); } catch { /* gone */ }
     proc.kill('SIGTERM');
-    const timer = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    const timer = setTimeout(() => killTree(proc.pid!), timeoutMs);
     await proc;
     clearTimeout(timer);
-    // its plugins and helpers share its process group
-    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* none left */ }
+    // its plugins and helpers share its process group (or, started by a wrapper, its tree)
+    killTree(proc.pid!, leftovers);
     if (this.trackId !== null) session.untrack(this.trackId);
     this.trackId = null;
     return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: Date.now() - started };
@@ -154,7 +157,7 @@ export class SpawnedDaemon {
   async kill(session: HostSession): Promise<void> {
     const proc = this.proc;
     if (!proc || this.exitedFlag) return;
-    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ }
+    killTree(proc.pid!);
     await proc;
     if (this.trackId !== null) session.untrack(this.trackId);
     this.trackId = null;
@@ -183,15 +186,42 @@ export abstract class ProcessDaemon implements DaemonUnderTest {
   kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
 }
 
-/** A live process's process group id (field 5 of /proc/PID/stat); null when it is gone. */
-export function processGroup(pid: number): number | null {
+/** A live process's parent and process group (/proc/PID/stat); null when gone or a zombie. */
+function procStat(pid: number): { ppid: number; pgid: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? null : Number(fields[2]);
+    return fields[0] === 'Z' ? null : { ppid: Number(fields[1]), pgid: Number(fields[2]) };
   } catch {
     return null;
   }
+}
+
+/** Is pid a child, grandchild... of ancestor? (auditd -n calls setsid: a process group does not
+ *  follow it, its parent chain does.) */
+export function isDescendant(pid: number, ancestor: number): boolean {
+  for (let p = pid, i = 0; p > 1 && i < 64; i++) {
+    const st = procStat(p);
+    if (!st) return false;
+    if (st.ppid === ancestor) return true;
+    p = st.ppid;
+  }
+  return false;
+}
+
+/** Every live descendant of pid (a scan of /proc). */
+export function descendants(pid: number): number[] {
+  let pids: number[] = [];
+  try { pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number); } catch { return []; }
+  return pids.filter((p) => p !== pid && isDescendant(p, pid));
+}
+
+/** SIGKILL a process group and every process of the tree below it, even those in sessions of
+ *  their own (plus `also`: orphans found before their parent went). */
+function killTree(pid: number, also: number[] = []): void {
+  const tree = [...descendants(pid), ...also];
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ }
+  for (const p of tree) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
 }
 
 /** Write oom_score_adj for a pid; raising always works, lowering needs CAP_SYS_RESOURCE. */

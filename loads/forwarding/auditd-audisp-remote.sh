@@ -12,8 +12,8 @@
 # (audisp-remote reads only that path; the host's file is never touched). Every config file is
 # under CONFDIR (the harness's temporary @CONFDIR@).
 #
-# The sender (local_events = yes, write_logs = no) registers with the kernel: run it with
-# `follow: group`. Its plugin audisp-remote forwards every event to the collector
+# The sender (local_events = yes, write_logs = no) registers with the kernel (a child of this
+# script: the harness follows it). Its plugin audisp-remote forwards every event to the collector
 # (local_events = no, tcp_listen_port), which writes COLLECTOR_LOG: the log auditstorm reads.
 # audisp-remote's queue_depth and overflow_action are the forwarding's HWM and what it does past it.
 # The collector's pid is in CONFDIR/collector.pid (daemon.processes: {collector: ...}); with
