@@ -407,7 +407,7 @@ export function deriveFromBundle(dir: string, overrides: DeriveOverrides = {}): 
   const memEvidence: string[] = [];
   if (kmsg.oomKills.length || kmsg.oomInvoked.length) memEvidence.push(`${kmsg.oomKills.length} OOM kill(s) (${kmsg.oomKills.concat([]).slice(0, 1).map((k) => k.where).join('')})`);
   if (daemonTask && daemonTask.rssBytes > memory.totalBytes.value * 0.25) memEvidence.push(`${daemonTask.name} held ${(daemonTask.rssBytes / 1048576).toFixed(0)} MiB (${daemonTask.where})`);
-  else if (!daemonTask && noteFigures.daemonRssBytes.length) memEvidence.push(`the notes give the daemon ${(noteFigures.daemonRssBytes[0].value / 1048576).toFixed(0)} MiB (${noteFigures.daemonRssBytes[0].where})`);
+  else if (!daemonTask && noteFigures.daemonRssBytes.length && noteFigures.daemonRssBytes[0].value > memory.totalBytes.value * 0.25) memEvidence.push(`the notes give the daemon ${(noteFigures.daemonRssBytes[0].value / 1048576).toFixed(0)} MiB (${noteFigures.daemonRssBytes[0].where})`);
   if (noteFigures.memoryLimitHit.length) memEvidence.push(`a watchdog's memory limit hit (${noteFigures.memoryLimitHit[0].where})`);
   if (!kmsg.oomKills.length && noteFigures.killed.length) memEvidence.push(`the notes name ${[...new Set(noteFigures.killed.map((k) => k.value))].join(', ')} as killed (${noteFigures.killed[0].where})`);
   if (memEvidence.length) kinds.push('memory');

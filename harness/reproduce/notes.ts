@@ -102,7 +102,7 @@ function noteDuration(num: string, unit: string): number | null {
 }
 
 const NUM = String.raw`(\d[\d,]*(?:\.\d+)?)`;
-const EVENT_RATE = new RegExp(String.raw`~?${NUM}\s*([kKM])?\s*(events?|ev|evts?|records?|recs?|msgs?|messages?|lines?)\s*(?:/\s*|per\s+|a\s+|each\s+)(s|sec|second)\b`, 'g');
+const EVENT_RATE = new RegExp(String.raw`~?${NUM}\s*([kKM])?\s*(events?|ev|evts?|records?|recs?|msgs?|messages?|lines?|execs?|syscalls?|opens?|calls?)\s*(?:/\s*|per\s+|a\s+|each\s+)(s|sec|second)\b`, 'g');
 const BYTE_RATE = new RegExp(String.raw`${NUM}\s*(B|KiB|MiB|GiB|kB|KB|MB|GB|kb|mb|gb|K|M|G)\s*(?:/\s*|per\s+)(s|sec|second)\b`, 'g');
 const DURATION = new RegExp(String.raw`${NUM}\s*(ms|msecs?|milliseconds?|s|secs?|seconds?|us|µs|usec)\b`, 'g');
 const SIZE = new RegExp(String.raw`${NUM}\s*(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB|K|M|G|T)\b(?!\s*(?:/|per\s)\s*s)`, 'g');
@@ -136,9 +136,10 @@ export function parseNotes(files: BundleFile[]): NoteFacts {
         const v = count(m[1], m[2]);
         const isRecords = /^rec/i.test(m[3]);
         const read = `${m[0].trim()} = ${Math.round(v)} ${isRecords ? 'records' : 'events'}/s`;
-        const before = line.slice(0, m.index);
+        // the clause the figure is in: "auditd only manages 900 events/s; the kernel offers 20k"
+        const before = line.slice(0, m.index).split(/[;]|\.\s|,\s(?=\D)|\s-\s/).pop() ?? '';
         const f = { ...fig(v, read), ...(isRecords ? { records: true } : {}) };
-        if (consumer || (DRAIN_WORDS.test(before) && DAEMONS.test(before))) out.drainEventsPerSec.push(f);
+        if (CONSUMER.test(before) || (DRAIN_WORDS.test(before) && DAEMONS.test(before))) out.drainEventsPerSec.push(f);
         else out.offeredEventsPerSec.push(f);
       }
       for (const m of line.matchAll(BYTE_RATE)) {
