@@ -14,6 +14,8 @@ import type { Scale } from './scale.ts';
 const PLUGIN = fileURLToPath(new URL('./paced-plugin.mjs', import.meta.url));
 /** a load process's audited operations per second before we add another process */
 const OPS_PER_PROCESS = 4000;
+/** a fork+exec costs far more than an openat: about 200 per second per process on a small VM */
+const OPS_PER_PROCESS_BY_GEN: Partial<Record<LoadMapping['generator'], number>> = { 'fork-exec': 200, tcp: 2000, http: 2000 };
 
 export interface BuiltScenario {
   scenarioPath: string;
@@ -38,7 +40,7 @@ function loadEntry(l: LoadMapping, d: Derived, s: Scale): Record<string, unknown
   const perOp = AUDITED_PER_OP[l.generator];
   const meanOps = (s.rate.runMean * l.share) / perOp;
   const peakOps = (s.rate.runPeak * l.share) / perOp;
-  const processes = Math.max(1, Math.min(4, Math.ceil(peakOps / OPS_PER_PROCESS)));
+  const processes = Math.max(1, Math.min(4, Math.ceil(peakOps / (OPS_PER_PROCESS_BY_GEN[l.generator] ?? OPS_PER_PROCESS))));
   const entry: Record<string, unknown> = { name: `${l.generator}-field`, generator: l.generator, processes };
   const bursts = d.load.bursts.value;
   const r = (v: number) => Math.max(0.1, Math.round((v / processes) * 10) / 10);

@@ -55,6 +55,9 @@ export interface PolicyRun {
   policy: Policy;
   /** audited events the loads made */
   generated: number;
+  /** the kernel's deepest backlog and the callers' total wait (ms) */
+  backlogMax: number;
+  backlogWaitMs: number;
   verdict: 'pass' | 'fail';
   peakRssBytes: number;
   oomKills: number;
@@ -93,7 +96,7 @@ function memoryRunaway(o: RunOutcome): boolean {
 function toRun(policy: Policy, o: RunOutcome): PolicyRun {
   const m = o.summary.metrics;
   return {
-    generated: m.events.generated,
+    generated: m.events.generated, backlogMax: m.kernel.backlogMax ?? 0, backlogWaitMs: m.kernel.backlogWaitMs ?? 0,
     policy, verdict: o.summary.verdict, peakRssBytes: m.peakRssBytes, oomKills: m.oomKills, silentLoss: m.events.silentLoss,
     kernelLost: m.kernel.lost, accountedLoss: m.events.accountedLoss, ended: o.summary.ended,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name),
@@ -135,17 +138,25 @@ export function conclude(d: Derived, runs: PolicyRun[]): { reproduced: boolean; 
   const unb = runs.find((r) => r.policy === 'unbounded');
   const block = runs.find((r) => r.policy === 'block');
   const kinds = d.symptom.kinds.value;
-  // a field that lost records had a bounded daemon; unbounded answers the same overload with memory
-  const reproduced = !!unb && kinds.some((k) => (k === 'memory' ? unb.memoryRunaway : unb.lossPattern || unb.memoryRunaway));
+  // a field that lost records had a bounded daemon; unbounded answers the same overload with
+  // memory, a bounded one (block) with the field's own answer: the kernel's backlog overflowing
+  const overflowed = (r: PolicyRun) => r.policy !== 'unbounded' && (r.kernelLost > 0 || r.backlogMax > d.kernel.backlogLimit.value);
+  const boundedLoss = kinds.includes('loss') ? runs.find(overflowed) : undefined;
+  const reproduced = (!!unb && kinds.some((k) => (k === 'memory' ? unb.memoryRunaway : unb.lossPattern || unb.memoryRunaway))) || !!boundedLoss;
   const blockHolds = block ? !block.memoryRunaway && block.oomKills === 0 : null;
   const field = kinds.map((k) => (k === 'memory' ? `runaway memory${d.symptom.oomKills.length ? ` and ${d.symptom.oomKills.length} OOM kill(s) of ${[...new Set(d.symptom.oomKills.map((o) => o.name))].join(', ')}` : ''}`
     : d.symptom.pluginQueueFullLines && !d.symptom.kernelLostDuringExcerpt.value ? `its plugin queue overflowing under load (${d.symptom.pluginQueueFullLines} "queue to plugins is full" lines)`
       : `kernel loss under load (${d.symptom.backlogExceededLines} "backlog limit exceeded" lines, audit_lost +${d.symptom.kernelLostDuringExcerpt.value ?? '?'})`)).join(' and ');
   const parts = [`The field saw ${field}.`];
+  const unbShows = !!unb && kinds.some((k) => (k === 'memory' ? unb.memoryRunaway : unb.lossPattern || unb.memoryRunaway));
+  if (boundedLoss && !unbShows) {
+    parts.push(`Reproduced with a bounded queue (${boundedLoss.policy}), as the field's daemon was: the kernel's backlog overflowed (deepest ${boundedLoss.backlogMax} against backlog_limit ${d.kernel.backlogLimit.value}, callers waited ${boundedLoss.backlogWaitMs} ms, lost ${boundedLoss.kernelLost}).`);
+  }
   if (unb) {
-    parts.push(reproduced
+    parts.push(unbShows
       ? `Reproduced: with no queue bound (unbounded) tsauditd ${unb.oomKills ? `was OOM-killed or caused ${unb.oomKills} OOM kill(s)` : unb.memoryRunaway ? `ran its memory away (peak ${mib(unb.peakRssBytes)})` : `lost records as the field did (kernel lost ${unb.kernelLost})`}${kinds.includes('loss') && !kinds.includes('memory') && unb.memoryRunaway ? ': the same overload the field\'s bounded daemon answered with loss' : ''}.`
-      : `Not reproduced: unbounded stayed at ${mib(unb.peakRssBytes)} with ${unb.oomKills} OOM kills and kernel lost ${unb.kernelLost}; what to change is listed below.`);
+      : boundedLoss ? `Unbounded did not run its memory away in this short run (peak ${mib(unb.peakRssBytes)}, kernel lost ${unb.kernelLost}).`
+        : `Not reproduced: unbounded stayed at ${mib(unb.peakRssBytes)} with ${unb.oomKills} OOM kills and kernel lost ${unb.kernelLost}; what to change is listed below.`);
   }
   if (block) {
     parts.push(blockHolds
@@ -195,7 +206,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
         : ` --search did not show it either: ${search.stoppedBecause}.`;
     }
     const result: ReproduceResult = {
-      bundle, dir, scenarioPath: built.scenarioPath, derived, scale, runs, reproduced: c.reproduced || !!search?.found, blockHoldsMemory: c.blockHoldsMemory,
+      bundle, dir, scenarioPath: built.scenarioPath, derived, scale, runs, reproduced: c.reproduced, blockHoldsMemory: c.blockHoldsMemory,
       conclusion: text, advice, search, warnings: built.warnings,
     };
     writeFileSync(join(dir, 'reproduce.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -204,22 +215,28 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   write();
   if (o.dryRun) return write();
   const policies = o.policies ?? ['unbounded', 'block', 'drop'];
-  // unbounded first: it says whether the symptom shows, and --search may change the scenario
-  const ordered = [...policies].sort((a, b) => (a === 'unbounded' ? -1 : b === 'unbounded' ? 1 : 0));
-  for (const policy of ordered) {
-    say(`run: tsauditd --policy ${policy} for ${(scale.time.runDurationMs / 1000).toFixed(0)} s`);
-    const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, policy, join(dir, 'runs'), say);
-    runs.push(run);
-    write();
-    if (exitCode === 130) break;
-    if (policy === 'unbounded' && o.search && !shows(derived, run)) {
-      search = await searchSymptom(derived, scaleOpts, o.search, dir, name, say);
-      if (search.found) {
-        scale = scaleToHost(derived, { ...scaleOpts, offeredFactor: search.found.offeredFactor, drainDivisor: search.found.drainDivisor });
-        built = buildScenario(derived, scale, dir, name);
-        say(`search: the scenario now uses step ${search.found.step} (${built.scenarioPath})`);
-      }
+  const runAll = async (which: Policy[]): Promise<boolean> => {
+    for (const policy of which) {
+      say(`run: tsauditd --policy ${policy} for ${(scale.time.runDurationMs / 1000).toFixed(0)} s`);
+      const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, policy, join(dir, 'runs'), say);
+      runs.push(run);
       write();
+      if (exitCode === 130) return false;
+    }
+    return true;
+  };
+  if (!(await runAll(policies))) return write();
+  if (o.search && !conclude(derived, runs).reproduced) {
+    // the symptom is looked for with unbounded (it shows any overload as memory); the policies
+    // asked for are then run again at the step that showed it
+    search = await searchSymptom(derived, scaleOpts, o.search, dir, name, say);
+    if (search.found) {
+      scale = scaleToHost(derived, { ...scaleOpts, offeredFactor: search.found.offeredFactor, drainDivisor: search.found.drainDivisor });
+      built = buildScenario(derived, scale, dir, name);
+      say(`search: the scenario now uses step ${search.found.step} (${built.scenarioPath})`);
+      runs.length = 0;
+      write();
+      await runAll(policies);
     }
   }
   return write();
@@ -236,8 +253,9 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
   let drainDivisor = 1;
   const peak0 = scaleToHost(d, { ...base, maxDurationMs: stepMs }).rate.runPeak;
   say(`search: up to ${maxSteps} steps of ${stepMs / 1000} s, x${factor} each; the offered load stops at ${ceiling} events/s, then the drain is lowered`);
+  let loadsCapped = false;
   for (let step = 1; step <= maxSteps; step++) {
-    if (peak0 * offeredFactor * factor <= ceiling) offeredFactor *= factor;
+    if (!loadsCapped && peak0 * offeredFactor * factor <= ceiling) offeredFactor *= factor;
     else drainDivisor *= factor;
     const s = scaleToHost(d, { ...base, maxDurationMs: stepMs, minDurationMs: Math.min(stepMs, base.minDurationMs ?? 10_000), offeredFactor, drainDivisor });
     if (s.drain.via === 'slow-disk' && (s.drain.diskBytesPerSec ?? 0) <= 4096 && drainDivisor > 1) {
@@ -249,6 +267,11 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
     const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, 'unbounded', join(stepDir, 'runs'), say);
     const rec: SearchStep = { step, offeredFactor, drainDivisor, offeredEventsPerSec: s.overload.meanOffered, drainEventsPerSec: s.overload.drain, reproduced: shows(d, run), peakRssBytes: run.peakRssBytes, kernelLost: run.kernelLost, dir: run.dir };
     steps.push(rec);
+    // the loads could not make what was asked: raising it further is no use, lower the drain
+    if (!loadsCapped && run.generated / (s.time.runDurationMs / 1000) < 0.7 * s.overload.meanOffered) {
+      loadsCapped = true;
+      say(`search: the loads made ${Math.round(run.generated / (s.time.runDurationMs / 1000))} events/s of ${Math.round(s.overload.meanOffered)}: the offered load stays, the drain is lowered from here`);
+    }
     if (rec.reproduced) return { steps, found: rec, stoppedBecause: 'the symptom showed' };
     if (exitCode === 130) return { steps, found: null, stoppedBecause: 'interrupted' };
   }
