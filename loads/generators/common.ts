@@ -91,7 +91,7 @@ function emit(line: GeneratorLine): void {
 
 export function readConfig<G extends GeneratorName>(name: G): GeneratorConfig<G> {
   const text = process.argv[2] ?? process.env.AUDITSTORM_GENERATOR_CONFIG;
-  if (!text) throw new Error(`usage: node --import tsx ${name}.ts CONFIG_JSON (or env AUDITSTORM_GENERATOR_CONFIG)`);
+  if (!text) throw new Error(`usage: node ${name}.js CONFIG_JSON (or env AUDITSTORM_GENERATOR_CONFIG)`);
   const config = JSON.parse(text) as GeneratorConfig<G>;
   if (config.generator !== name) throw new Error(`config is for generator ${config.generator}, this is ${name}`);
   if (config.durationMs === null && config.count === null) {
