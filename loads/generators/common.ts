@@ -130,6 +130,10 @@ export async function runGenerator<G extends GeneratorName>(
     gen = await setup(ctx);
     // libuv starts its thread pool (4 clone calls) on first use: do it now, unaudited.
     await statAsync('/');
+    // libuv opens /dev/null (its spare fd for EMFILE) when the process's first stream is made:
+    // make stdout and stdin now, unaudited, not at the first emit after the auid is set.
+    void process.stdout;
+    void process.stdin;
     if (config.auid !== null) setLoginUid(config.auid);
   } catch (err) {
     emit({ type: 'error', pid: process.pid, message: (err as Error).message });
