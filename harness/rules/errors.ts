@@ -9,7 +9,7 @@ export interface SourcePos {
 }
 
 /**
- * Error codes (documented in harness/rules/README.md):
+ * Error codes (documented in docs/rules.md):
  * - SYNTAX           malformed line (unbalanced quoting, option without its value, stray word)
  * - UNSUPPORTED      an auditctl option or field we do not compile (hint: load it with auditctl)
  * - BAD_LIST         -a/-A/-d list,action not understood, or given twice
