@@ -4,6 +4,7 @@ import { runPageData } from './charts.ts';
 import { assertionValue, int, mib, ms, seconds } from './format.ts';
 import { esc, renderPage } from './page.ts';
 import type { RunData } from './run-data.ts';
+import { namedLoss } from '../verdict/accounting.ts';
 
 export function renderRunReport(d: RunData): string {
   const s = d.summary;
@@ -17,13 +18,21 @@ export function renderRunReport(d: RunData): string {
     const m = s.metrics;
     facts.push(
       ['duration', `${seconds(s.durationMs)} (${s.ended})`],
-      ['events', `generated ${int(m.events.generated)}, logged ${int(m.events.logged)}, accounted loss ${int(m.events.accountedLoss)}, ` +
+      ['events', `generated ${int(m.events.generated)}, logged ${int(m.events.logged)}, named loss ${int(namedLoss(m.events))}, ` +
         `silent loss ${int(m.events.silentLoss)}, duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)}`],
       ['throughput', `${int(m.throughputEventsPerSec)} logged events/s`],
       ['memory', `peak RSS ${mib(m.peakRssBytes)} (idle ${mib(m.idleRssBytes)}), cgroup peak ${mib(m.cgroupPeakBytes)}, OOM kills ${int(m.oomKills)}`],
       ['kernel', `lost ${int(m.kernel.lost)}, backlog max ${int(m.kernel.backlogMax)}, backlog wait ${ms(m.kernel.backlogWaitMs)}`],
     );
-    if (m.daemonDropped !== null) facts.push(['daemon dropped', int(m.daemonDropped)]);
+    const l = m.events.lost;
+    if (l) {
+      facts.push(['loss by whom', `kernel dropped ${int(l.kernelDropped)} (by serial), unattributed <= ${int(l.kernelDroppedUnattributed)} records, ` +
+        `kernel lost <= ${int(l.kernelCounted)} records, daemon dropped ${l.daemonDropped === null ? 'n/a' : int(l.daemonDropped)}, not written ${l.daemonNotWritten === null ? 'n/a' : int(l.daemonNotWritten)} (events)`]);
+    }
+    const c = m.daemonCounters;
+    if (c && (c.pluginDroppedRecords !== null || c.malformedDatagrams !== null)) {
+      facts.push(['daemon records (beside)', `plugin drops ${c.pluginDroppedRecords === null ? 'n/a' : int(c.pluginDroppedRecords)}, malformed ${c.malformedDatagrams === null ? 'n/a' : int(c.malformedDatagrams)}`]);
+    }
   }
 
   const top = `

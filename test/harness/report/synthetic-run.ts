@@ -85,9 +85,9 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
       ],
       metrics: {
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
-        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400 },
-        events: { generated: n * 2000, logged: n * 1800, incomplete: 0, accountedLoss: 30, silentLoss: 0, duplicates: 0, unexpected: 0, kernelPrintkDropped: 0 },
-        cgroupPeakBytes: 60 * MIB, daemonDropped: 0, daemonCpuSeconds: 3,
+        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, printedRecords: 0, holdsPrinted: false },
+        events: { generated: n * 2000, logged: n * 1800, incomplete: 0, lost: { kernelCounted: 30, kernelDropped: n * 200, kernelDroppedUnattributed: 0, daemonDropped: 0, daemonNotWritten: 0 }, silentLoss: 0, duplicates: 0, unexpected: 0, method: {} },
+        cgroupPeakBytes: 60 * MIB, peakRssPlusSocketBytes: null, socket: { peakUnreadBytes: null, drops: 0 }, daemonCounters: { pluginDroppedRecords: 0, malformedDatagrams: 0, droppedRecords: null }, daemonCpuSeconds: 3,
       },
       seed: 42, auid: 4_200_000_001, durationMs: n * 100, ended: 'completed', daemonStop: { exitCode: 0, signal: null, stopMs: 20 } as RunSummary['daemonStop'],
       loads: {}, oomVictims: [], host: { kernel: '6.18.0-test', hz: 250, cgroup: 'v1', daemonVersion: 'test-1.0', memoryLimitBytes: 256 * MIB, memTotalBytes: 24 * 1024 * MIB },
