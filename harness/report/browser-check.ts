@@ -56,7 +56,7 @@ export class BrowserUnavailableError extends Error {
 
 export async function checkPage(htmlPath: string, opts: { screenshot?: string; width?: number; timeoutMs?: number } = {}): Promise<PageCheck> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new BrowserUnavailableError(`${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install -y chromium)`);
+    throw new BrowserUnavailableError(`${CHROMIUM_PATH} not found: install Debian's chromium with 'auditstorm setup --browser' (or apt-get install -y chromium)`);
   }
   let pw: typeof import('playwright-core');
   try {
