@@ -2,7 +2,6 @@
 // FILE:LINE:COL: FIELD.PATH: what is allowed (got VALUE).
 import { statSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { core as zcore } from 'zod';
 import { randomSeed } from '../../loads/generators/prng.ts';
@@ -11,6 +10,7 @@ import {
   DAEMONS, POLICIES, scenarioFileSchema, toScenario,
   type Scenario, type ScenarioOverrides,
 } from './schema.ts';
+import { PACKAGE_ROOT } from '../../lib/paths.ts';
 import { formatDuration, parseDuration, UnitError } from './units.ts';
 import { describeReadProblem, readTextFile, shorten } from '../input/untrusted.ts';
 
@@ -30,7 +30,7 @@ export const SCENARIO_LIMITS = {
   problemsShown: 50,
 };
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const PROJECT_ROOT = PACKAGE_ROOT;
 export const DEFAULT_RULES_DIR = join(PROJECT_ROOT, 'rules');
 export const SCENARIOS_DIR = join(PROJECT_ROOT, 'loads/scenarios');
 
