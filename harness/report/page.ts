@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PageData } from './charts.ts';
+import { packageFile } from '../../lib/paths.ts';
 
 const require = createRequire(import.meta.url);
 let assets: { uplotJs: string; uplotCss: string; client: string } | null = null;
@@ -14,7 +15,7 @@ function loadAssets(): { uplotJs: string; uplotCss: string; client: string } {
     assets = {
       uplotJs: readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8'),
       uplotCss: readFileSync(join(dist, 'uPlot.min.css'), 'utf8'),
-      client: readFileSync(new URL('./assets/report-client.js', import.meta.url), 'utf8'),
+      client: readFileSync(packageFile('harness/report/assets/report-client.js'), 'utf8'),
     };
   }
   return assets;
