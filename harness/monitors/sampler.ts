@@ -215,7 +215,7 @@ export class Sampler {
       rssAll: p?.rssAllBytes ?? null,
       cpu: p?.cpuPct ?? null,
       cpuSec: p?.cpuSec ?? null,
-      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs } : null,
+      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs, anon: c.anon, file: c.file } : null,
       kernel: k ? { backlog: k.backlog, lost: k.lost, waitActualMs: k.waitActualMs, backlogLimit: k.backlogLimit, ageMs: k.ageMs } : null,
       socket: p?.pid ? socketOf(p.pid) : null,
       memAvailable: readMemAvailableBytes(),

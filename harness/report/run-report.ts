@@ -1,10 +1,10 @@
 // report.html of one run: the verdict and its assertions, the time series, the scenario as run
 // (seed included) and the host it ran on.
 import { runPageData } from './charts.ts';
+import { firstScreen } from './first-screen.ts';
 import { assertionValue, int, mib, ms, seconds } from './format.ts';
 import { esc, renderPage } from './page.ts';
 import type { RunData } from './run-data.ts';
-import { namedLoss } from '../verdict/accounting.ts';
 
 export function renderRunReport(d: RunData): string {
   const s = d.summary;
@@ -18,25 +18,16 @@ export function renderRunReport(d: RunData): string {
     const m = s.metrics;
     facts.push(
       ['duration', `${seconds(s.durationMs)} (${s.ended})`],
-      ['events', `generated ${int(m.events.generated)}, logged ${int(m.events.logged)}, named loss ${int(namedLoss(m.events))}, ` +
-        `silent loss ${int(m.events.silentLoss)}, duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)}`],
+      ['events', `duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)} (the parts of the generated events are in the bar above)`],
       ['throughput', `${int(m.throughputEventsPerSec)} logged events/s`],
       ['memory', `peak RSS ${mib(m.peakRssBytes)} (idle ${mib(m.idleRssBytes)}), cgroup peak ${mib(m.cgroupPeakBytes)}, OOM kills ${int(m.oomKills)}`],
       ['kernel', `lost ${int(m.kernel.lost)}, backlog max ${int(m.kernel.backlogMax)}, backlog wait ${ms(m.kernel.backlogWaitMs)}`],
     );
-    const l = m.events.lost;
-    if (l) {
-      facts.push(['loss by whom', `kernel dropped ${int(l.kernelDropped)} (by serial), unattributed <= ${int(l.kernelDroppedUnattributed)} records, ` +
-        `kernel lost <= ${int(l.kernelCounted)} records, daemon dropped ${l.daemonDropped === null ? 'n/a' : int(l.daemonDropped)}, not written ${l.daemonNotWritten === null ? 'n/a' : int(l.daemonNotWritten)} (events)`]);
-    }
-    const c = m.daemonCounters;
-    if (c && (c.pluginDroppedRecords !== null || c.malformedDatagrams !== null)) {
-      facts.push(['daemon records (beside)', `plugin drops ${c.pluginDroppedRecords === null ? 'n/a' : int(c.pluginDroppedRecords)}, malformed ${c.malformedDatagrams === null ? 'n/a' : int(c.malformedDatagrams)}`]);
-    }
   }
 
   const top = `
 <h1><span class="verdict ${esc(verdict)}">${esc(verdict.toUpperCase())}</span>${esc(scenarioName)} with ${esc(d.label)}</h1>
+${firstScreen(s)}
 <p class="muted">seed ${esc(seed ?? 'unknown')}${s ? ` · auid ${esc(s.auid)}` : ''} · ${esc(d.samples)} samples over ${esc(seconds(d.spanSec * 1000))} · ${esc(d.dir)}</p>
 ${problemsList(d)}
 <h2>Assertions</h2>
