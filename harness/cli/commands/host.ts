@@ -6,6 +6,8 @@ import { resetFromStateFile } from '../../host/host-session.ts';
 import { setup } from '../../host/setup.ts';
 import { removeLeftoverCgroups } from '../../host/cgroup-cleanup.ts';
 import '../../host/undo-kinds.ts';
+// the fault modules register their own undo kinds: `reset` must know them too
+import '../../faults/kinds.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export function registerHostCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
