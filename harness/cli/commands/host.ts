@@ -6,6 +6,8 @@ import { resetFromStateFile } from '../../host/host-session.ts';
 import { setup } from '../../host/setup.ts';
 import { removeLeftoverCgroups } from '../../host/cgroup-cleanup.ts';
 import '../../host/undo-kinds.ts';
+// the fault modules register their own undo kinds: `reset` must know them too
+import '../../faults/kinds.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export function registerHostCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
@@ -59,10 +61,11 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     }));
 
   program.command('setup')
-    .description('install or check what runs need beyond npm (Debian auditd tools, the native socket)')
+    .description('install or check what runs need beyond npm (Debian auditd tools, disk tools, the native socket)')
     .option('--quiet', 'print only problems')
-    .action((opts: { quiet?: boolean }) => run(async () => {
-      setup((line) => console.log(`auditstorm setup: ${line}`));
+    .option('--browser', 'also install Debian\'s chromium (report --screenshot, the report browser test, npm run docs:figures)')
+    .action((opts: { quiet?: boolean; browser?: boolean }) => run(async () => {
+      setup((line) => console.log(`auditstorm setup: ${line}`), { browser: opts.browser });
       if (!opts.quiet) console.log('auditstorm setup: ready');
       return ExitCode.OK;
     }));

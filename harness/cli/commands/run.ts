@@ -10,6 +10,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 import { statusLine } from '../live-status.ts';
 import { runAllScenarios, textTable } from '../../run/run-all.ts';
+import { namedLoss } from '../../verdict/accounting.ts';
 
 export interface RunCliOptions {
   daemon?: string;
@@ -32,7 +33,7 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, accounted loss ${m.events.accountedLoss}, silent loss ${m.events.silentLoss}, ` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, named loss ${namedLoss(m.events)}, silent loss ${m.events.silentLoss}, ` +
     `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }
@@ -129,7 +130,7 @@ function printOutput(out: { text: string; errors: string }): void {
   if (out.errors) process.stderr.write(nl(out.errors));
 }
 
-/** `scenarios --run-all`: the library matrix, then its table (the README's is made from it). */
+/** `scenarios --run-all`: the library matrix, then its table (docs/scenarios.md's is made from it). */
 async function runAll(opts: { duration?: string; out?: string }): Promise<number> {
   const { rows, tablePath } = await runAllScenarios({ duration: opts.duration, out: opts.out, log: (l) => console.log(l) });
   console.log(`\n${textTable(rows)}\n\nMarkdown table: ${tablePath}`);
