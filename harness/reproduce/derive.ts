@@ -423,11 +423,12 @@ export function deriveFromBundle(dir: string, overrides: DeriveOverrides = {}): 
   const drain: Figure<number> = fromFile(fraction, `${drainModel.drainEventsPerSec.source}; ${drainModel.offeredPeakEventsPerSec.source}`,
     `drain ${Math.round(drainModel.drainEventsPerSec.value)} events/s over offered ${Math.round(drainModel.offeredPeakEventsPerSec.value)} events/s (see Drain)`);
   const symptom: Derived['symptom'] = {
-    kinds: kinds.length ? fromFile(kinds, [...memEvidence, kinds.includes('loss') ? `${kmsg.backlogExceeded.length} backlog-limit line(s), audit_lost delta ${lostDelta ?? 0}${noteFigures.pluginQueueFull.length ? `, ${noteFigures.pluginQueueFull.length} plugin-queue-full line(s) (${noteFigures.pluginQueueFull[0].where})` : ''}` : ''].filter(Boolean).join('; '))
+    kinds: kinds.length ? fromFile(kinds, [...memEvidence, kinds.includes('loss') ? `${kmsg.backlogExceeded.length + kmsg.backlogOver.length} backlog-limit line(s), audit_lost delta ${lostDelta ?? 0}${noteFigures.pluginQueueFull.length ? `, ${noteFigures.pluginQueueFull.length} plugin-queue-full line(s) (${noteFigures.pluginQueueFull[0].where})` : ''}` : ''].filter(Boolean).join('; '))
       : byDefault<Symptom[]>(['memory'], 'no OOM report or loss line in the bundle: checking for runaway memory (the report is about an OOM)'),
     oomKills: kmsg.oomKills.map((k) => ({ pid: k.pid, name: k.name, where: k.where })),
     kernelLostDuringExcerpt: lostDelta !== null ? fromFile(lostDelta, kmsg.lost.map((l) => l.where).slice(-1)[0], kmsg.lost.length >= 2 ? 'last audit_lost minus first' : 'the only audit_lost value') : byDefault(null, 'no audit_lost lines'),
-    backlogExceededLines: kmsg.backlogExceeded.length,
+    // "backlog limit exceeded" and "audit_backlog=N > audit_backlog_limit=M" report the same overflow
+    backlogExceededLines: kmsg.backlogExceeded.length + kmsg.backlogOver.length,
     drainFraction: drain,
     daemonName: daemonTask?.name ?? null,
     pluginQueueFullLines: noteFigures.pluginQueueFull.length,
