@@ -29,6 +29,8 @@ export interface LoadTotals {
   firstError: string | null;
   /** per load: name -> figures */
   byLoad: Record<string, { processes: number; ops: number; auditedSyscalls: number; errors: number }>;
+  /** audited syscalls per load process pid, so each process's events are judged against its own count */
+  byPid: Record<number, number>;
   /** processes that ended without a result line (killed, crashed) */
   missingResults: number;
   results: ResultLine[];
@@ -100,7 +102,7 @@ export class LoadSet {
     const timer = setTimeout(() => { for (const p of this.procs) p.proc.kill(); }, timeoutMs);
     const settled = await Promise.allSettled(this.procs.map((p) => p.proc.result));
     clearTimeout(timer);
-    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, missingResults: 0, results: [] };
+    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, byPid: {}, missingResults: 0, results: [] };
     settled.forEach((s, i) => {
       const p = this.procs[i]!;
       this.session.untrack(p.trackId);
@@ -111,11 +113,12 @@ export class LoadSet {
         totals.firstError ??= (s.reason as Error).message;
         // what it reported last is the best figure we have; stated as missing in the summary
         const last = p.proc.lastProgress;
-        if (last) { totals.generated += last.auditedSyscalls; totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls; }
+        if (last) { totals.byPid[p.proc.pid] = last.auditedSyscalls; totals.generated += last.auditedSyscalls; totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls; }
         return;
       }
       const r = s.value;
       totals.results.push(r);
+      totals.byPid[r.pid] = (totals.byPid[r.pid] ?? 0) + r.auditedSyscalls;
       totals.generated += r.auditedSyscalls;
       totals.ops += r.ops;
       totals.errors += r.errors;

@@ -202,6 +202,8 @@ const daemonSchema = mapping('daemon', {
   command: z.union([z.string().min(1), z.array(z.string()).min(1)], { error: 'a command line (text or list of words)' }).optional(),
   /** for `command`: the path of the log it writes */
   log: z.string({ error: 'a path to the daemon\'s log file' }).min(1).optional(),
+  /** for `command`: a JSON stats file it writes, read for `events: { droppedQueueFull, notWritten }` */
+  stats: z.string({ error: 'a path to the daemon\'s JSON stats file' }).min(1).optional(),
 });
 
 const kernelSchema = mapping('kernel', {
@@ -223,6 +225,10 @@ const expectSchema = mapping('expect', {
   warmup: duration().optional(),
   oom_kills_max: intIn(0, 1e9, 'an integer >= 0').optional(),
   silent_loss_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  /** all loss, counted or not; incomplete_max and unexpected_max default to 0 with silent_loss_max */
+  loss_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  incomplete_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  unexpected_max: intIn(0, 1e12, 'an integer >= 0').optional(),
   kernel_lost_max: intIn(0, 1e12, 'an integer >= 0').optional(),
   throughput_min: numberIn(0, 1e12, 'events per second (a number >= 0)').optional(),
   backlog_wait_max: duration().optional(),
@@ -251,7 +257,7 @@ export const scenarioFileSchema = mapping('a scenario', {
     if (!s.daemon.command) ctx.addIssue({ code: 'custom', path: ['daemon', 'command'], message: 'required when daemon.name is command: the command line to run' });
     if (!s.daemon.log) ctx.addIssue({ code: 'custom', path: ['daemon', 'log'], message: 'required when daemon.name is command: the path of its log' });
   } else {
-    for (const key of ['command', 'log'] as const) {
+    for (const key of ['command', 'log', 'stats'] as const) {
       if (s.daemon[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['daemon', key], message: `only for daemon.name command (this is ${s.daemon.name}); remove it` });
     }
   }
@@ -321,6 +327,9 @@ export interface Expect {
   warmupMs: number;
   oomKillsMax: number | null;
   silentLossMax: number | null;
+  lossMax: number | null;
+  incompleteMax: number | null;
+  unexpectedMax: number | null;
   kernelLostMax: number | null;
   throughputMin: number | null;
   backlogWaitMaxMs: number | null;
@@ -345,6 +354,7 @@ export interface Scenario {
     config: Record<string, string>;
     command: string[] | null;
     log: string | null;
+    stats: string | null;
   };
   loads: LoadSpec[];
   faults: FaultSpec[];
@@ -410,6 +420,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
         .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])),
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
+      stats: p.daemon.stats ?? null,
     },
     loads,
     faults: p.faults.map((f, index) => ({ ...f, index })),
@@ -419,6 +430,9 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
       warmupMs: p.expect.warmup ?? Math.min(10_000, Math.floor(p.duration / 4)),
       oomKillsMax: p.expect.oom_kills_max ?? null,
       silentLossMax: p.expect.silent_loss_max ?? null,
+      lossMax: p.expect.loss_max ?? null,
+      incompleteMax: p.expect.incomplete_max ?? (p.expect.silent_loss_max !== undefined ? 0 : null),
+      unexpectedMax: p.expect.unexpected_max ?? (p.expect.silent_loss_max !== undefined ? 0 : null),
       kernelLostMax: p.expect.kernel_lost_max ?? null,
       throughputMin: p.expect.throughput_min ?? null,
       backlogWaitMaxMs: p.expect.backlog_wait_max ?? null,

@@ -44,6 +44,8 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
       // undo-kinds registers how to undo each kind of change the state file can hold
       const [{ resetFromStateFile }, { removeLeftoverCgroups }] = await Promise.all([
         import('../../host/host-session.ts'), import('../../host/cgroup-cleanup.ts'), import('../../host/undo-kinds.ts'),
+        // the fault modules register their own undo kinds: `reset` must know them too
+        import('../../faults/kinds.ts'),
       ]);
       const r = await resetFromStateFile();
       // cgroups whose owner died before it could record them in the state file

@@ -5,7 +5,9 @@ import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/
 import type { RunOutcome } from '../../run/run-scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
-// Everything else is imported when a command runs: the CLI loads only the command it runs.
+// a pure function over the summary (imports types only); everything else is imported when a
+// command runs: the CLI loads only the command it runs.
+import { namedLoss } from '../../verdict/accounting.ts';
 
 export interface RunCliOptions {
   daemon?: string;
@@ -28,7 +30,7 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, accounted loss ${m.events.accountedLoss}, silent loss ${m.events.silentLoss}, ` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, named loss ${namedLoss(m.events)}, silent loss ${m.events.silentLoss}, ` +
     `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }
