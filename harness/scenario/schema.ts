@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GENERATOR_NAMES, generatorOptions, intIn, mapping, numberIn, size, type GeneratorName, type GeneratorOptions } from '../../loads/generators/options.ts';
 import type { Rate, Shape } from '../../loads/generators/shape.ts';
 import { formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
+import { DAEMONS, POLICIES, type DaemonName, type Policy } from './names.ts';
 
 const MAX_BACKLOG_WAIT_MS = 10 * 60 * 1000; // the kernel's EINVAL bound
 const U32_MAX = 4294967295;
@@ -74,6 +75,9 @@ const loadCommon = {
   count: intIn(1, 1e12, 'a number of operations per process (>= 1)').optional(),
   /** delay after the run's start */
   start: duration().default(0),
+  /** the rules need not audit this load (it is background work); its operations are then not
+   *  counted as generated */
+  allow_unaudited: z.boolean({ error: 'true or false' }).default(false),
 };
 
 const loadVariants = GENERATOR_NAMES.map((g) =>
@@ -163,8 +167,6 @@ const faultSchema = z.discriminatedUnion('kind', [
 
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
-const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
-const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
@@ -294,8 +296,7 @@ type ParsedFault = Parsed['faults'][number];
 
 // ---- the typed result the runner uses ------------------------------------------------------------
 
-export type DaemonName = (typeof DAEMONS)[number];
-export type Policy = (typeof POLICIES)[number];
+export type { DaemonName, Policy };
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES };
 
@@ -312,6 +313,8 @@ export type LoadSpec = {
     /** operations per process; null: runs for its duration */
     count: number | null;
     startMs: number;
+    /** the rules may leave it unaudited; its operations are not counted as generated */
+    allowUnaudited: boolean;
     options: GeneratorOptions[G];
   };
 }[GeneratorName];
@@ -398,6 +401,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
     durationMs: l.duration ?? null,
     count: l.count ?? null,
     startMs: l.start,
+    allowUnaudited: l.allow_unaudited,
     options: l.options,
   })) as LoadSpec[];
   return {

@@ -2,14 +2,8 @@
 // unbounded, block and drop; reproduce.json and a plain-language conclusion.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { deriveFromBundle, UnusableBundleError } from '../../reproduce/derive.ts';
-import { BundleError } from '../../reproduce/bundle-files.ts';
-import { formatBundleReport, formatDerived } from '../../reproduce/print-derived.ts';
-import { reproduce } from '../../reproduce/reproduce.ts';
-import { scaleToHost } from '../../reproduce/scale.ts';
-import { parseByteRate, parseDuration, parseSize, UnitError } from '../../scenario/units.ts';
 import type { DeriveOverrides } from '../../reproduce/derive.ts';
-import { POLICIES, type Policy } from '../../scenario/schema.ts';
+import { POLICIES, type Policy } from '../../scenario/names.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 
@@ -30,12 +24,14 @@ interface ReproduceCliOptions {
   searchStep?: string;
 }
 
-function unitFlag<T>(flag: string, value: string | undefined, parse: (v: string) => T): T | undefined {
+type Units = typeof import('../../scenario/units.ts');
+
+function unitFlag<T>(u: Units, flag: string, value: string | undefined, parse: (v: string) => T): T | undefined {
   if (value === undefined) return undefined;
   try {
     return parse(value);
   } catch (err) {
-    if (err instanceof UnitError) throw new CliError(`${flag} ${value}: ${err.message}`, ExitCode.USAGE);
+    if (err instanceof u.UnitError) throw new CliError(`${flag} ${value}: ${err.message}`, ExitCode.USAGE);
     throw err;
   }
 }
@@ -48,21 +44,21 @@ function perSecond(flag: string, value: string | undefined): number | undefined 
 }
 
 /** --write-latency: a duration (250ms, 1s); fractions of a millisecond as "0.5ms" */
-function latencyMs(value: string): number {
+function latencyMs(u: Units, value: string): number {
   const m = /^(\d*\.\d+)ms$/.exec(value.trim());
-  return m ? Number(m[1]) : parseDuration(value);
+  return m ? Number(m[1]) : u.parseDuration(value);
 }
 
-function overridesFrom(opts: ReproduceCliOptions): DeriveOverrides {
+function overridesFrom(u: Units, opts: ReproduceCliOptions): DeriveOverrides {
   if (opts.bottleneck !== undefined && opts.bottleneck !== 'disk' && opts.bottleneck !== 'consumer') {
     throw new CliError(`--bottleneck ${opts.bottleneck}: disk or consumer`, ExitCode.USAGE);
   }
   const o: DeriveOverrides = {
     offeredEventsPerSec: perSecond('--rate', opts.rate),
     drainEventsPerSec: perSecond('--drain', opts.drain),
-    writeLatencyMs: unitFlag('--write-latency', opts.writeLatency, latencyMs),
-    diskBytesPerSec: unitFlag('--write-rate', opts.writeRate, parseByteRate),
-    memoryBytes: unitFlag('--memory', opts.memory, parseSize),
+    writeLatencyMs: unitFlag(u, '--write-latency', opts.writeLatency, (v) => latencyMs(u, v)),
+    diskBytesPerSec: unitFlag(u, '--write-rate', opts.writeRate, u.parseByteRate),
+    memoryBytes: unitFlag(u, '--memory', opts.memory, u.parseSize),
     bottleneck: opts.bottleneck as DeriveOverrides['bottleneck'],
   };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DeriveOverrides;
@@ -87,6 +83,12 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
     .option('--search-steps <n>', 'at most this many search steps (default 6)')
     .option('--search-step <duration>', 'each search step\'s run length (default 10s)')
     .action((bundle: string, opts: ReproduceCliOptions) => run(async () => {
+      const [{ deriveFromBundle, UnusableBundleError }, { BundleError }, { formatBundleReport, formatDerived }, { reproduce }, { scaleToHost }, units] =
+        await Promise.all([
+          import('../../reproduce/derive.ts'), import('../../reproduce/bundle-files.ts'), import('../../reproduce/print-derived.ts'),
+          import('../../reproduce/reproduce.ts'), import('../../reproduce/scale.ts'), import('../../scenario/units.ts'),
+        ]);
+      const { parseDuration, UnitError } = units;
       let maxDurationMs: number | undefined;
       try {
         maxDurationMs = opts.duration ? parseDuration(opts.duration) : undefined;
@@ -96,10 +98,10 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
       }
       const policies = opts.policies?.split(',').map((p) => p.trim()) as Policy[] | undefined;
       for (const p of policies ?? []) if (!POLICIES.includes(p)) throw new CliError(`--policies: ${p} is not one of ${POLICIES.join(', ')}`, ExitCode.USAGE);
-      const overrides = overridesFrom(opts);
+      const overrides = overridesFrom(units, opts);
       const steps = opts.searchSteps !== undefined ? Number(opts.searchSteps) : undefined;
       if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1 && steps <= 50)) throw new CliError(`--search-steps ${opts.searchSteps}: a whole number from 1 to 50`, ExitCode.USAGE);
-      const stepMs = unitFlag('--search-step', opts.searchStep, parseDuration);
+      const stepMs = unitFlag(units, '--search-step', opts.searchStep, parseDuration);
       let derived;
       try {
         derived = deriveFromBundle(resolve(bundle), overrides);
