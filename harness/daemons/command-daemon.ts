@@ -74,6 +74,11 @@ export class CommandDaemon extends ProcessDaemon {
   }
 
   version(): string { return 'unknown'; }
+
+  override statsPath(): string | null {
+    if (!this.spec.stats) return null;
+    return isAbsolute(this.spec.stats) ? this.spec.stats : resolve(this.spec.stats);
+  }
 }
 
 function processAlive(pid: number): boolean {

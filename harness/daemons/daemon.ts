@@ -25,6 +25,8 @@ export interface DaemonSpec {
   log?: string;
   /** command: other processes of the setup, by name -> pid file (for faults with `process:`) */
   processes?: Record<string, string>;
+  /** command: a JSON stats file it writes (optional) */
+  stats?: string;
 }
 
 /** who may register: the started process, or (tree) any process it started, however deep */

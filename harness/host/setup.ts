@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT, packageFile } from '../../lib/paths.ts';
 
 export class SetupError extends Error {}
 
@@ -64,11 +65,11 @@ export function setup(log: (line: string) => void, opts: SetupOptions = {}): voi
     const still = missingPackages(opts);
     if (still.length) throw new SetupError(`after apt-get, still missing: ${still.join(', ')}`);
   }
-  const native = fileURLToPath(new URL('../../auditd/native/build/Release/audit_socket.node', import.meta.url));
+  const native = packageFile('auditd/native/build/Release/audit_socket.node');
   if (!existsSync(native)) {
     log('building the native audit socket (node-gyp)');
     try {
-      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: PACKAGE_ROOT });
     } catch (err) {
       throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
     }
