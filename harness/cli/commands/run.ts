@@ -63,7 +63,9 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
   const policy = checkChoice<Policy>('--policy', opts.policy, POLICIES);
   const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration, ...commandOverrides(opts) });
   for (const w of scenario.source.warnings) console.error(`warning: ${w}`);
-  const status = statusLine({ quiet: !!opts.quiet, tty: !!process.stdout.isTTY && !process.env.CI });
+  // NO_COLOR and TERM=dumb: no escape sequences, so no redrawn status line either
+  const tty = !!process.stdout.isTTY && !process.env.CI && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const status = statusLine({ quiet: !!opts.quiet, tty });
   let outcome: RunOutcome;
   try {
     outcome = await runScenario({
