@@ -41,7 +41,9 @@ import { createSoak, SOAK_MIN_MS, type Soak, type SoakReport } from '../soak/soa
 import type { MetricsSample } from '../metrics/metrics-types.ts';
 import type { AggregateSummary } from '../metrics/aggregates.ts';
 import type { LogScan } from '../verdict/log-events.ts';
-import { logFormat } from '../verdict/log-format.ts';
+import { logFormat, type LogFormat } from '../verdict/log-format.ts';
+import { jsonLinesFormat } from '../verdict/log-format-json.ts';
+
 import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion, type RunFigures } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
@@ -434,7 +436,7 @@ interface Collected {
 async function collect(ctx: RunContext, totals: LoadTotals): Promise<Collected> {
   const { s, daemon, auid } = ctx;
   const counters = readDaemonCounters(daemon.statsPath());
-  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: logFormat(s.daemon.config.log_format) });
+  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: daemonLogFormat(s) });
   return { log, daemon: counters };
 }
 
@@ -593,4 +595,11 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     for (const [pid, n] of Object.entries(t.byPid ?? {})) out.byPid[Number(pid)] = (out.byPid[Number(pid)] ?? 0) + n;
   }
   return out;
+}
+
+/** How the daemon's log is read: a command daemon's log_format (json with its field names), or
+ *  the auditd.conf log_format the adapter wrote. */
+function daemonLogFormat(s: Scenario): LogFormat {
+  if (s.daemon.name !== 'command') return logFormat(s.daemon.config.log_format);
+  return s.daemon.logFormat === 'json' && s.daemon.json ? jsonLinesFormat(s.daemon.json) : logFormat(s.daemon.logFormat);
 }

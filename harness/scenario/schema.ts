@@ -171,6 +171,9 @@ const faultSchema = z.discriminatedUnion('kind', [
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
 
+const jsonPath = z.string({ error: 'a field name or dotted path, e.g. sequence or event.serial' })
+  .regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, { error: 'a field name or dotted path, e.g. sequence or event.serial' });
+
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
   z.union([
@@ -212,6 +215,14 @@ const daemonSchema = mapping('daemon', {
   /** for `command`: the log's line format: RAW audit lines, or ENRICHED (RAW, then 0x1D and
    *  interpreted fields), as auditd's log_format writes them */
   log_format: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+  /** for log_format json: the daemon's field names (dotted paths), see docs/daemons.md */
+  json: mapping('json', {
+    serial: jsonPath.describe('the event serial: a number, or "SEC.MSEC:SERIAL"'),
+    type: jsonPath.describe('the record type: a number (1300) or a name (SYSCALL)'),
+    time: jsonPath.optional(),
+    records: jsonPath.optional(),
+    body: jsonPath.optional(),
+  }).optional(),
   /** for `command`: other processes of the setup by name -> pid file, for faults with `process:` */
   processes: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'a process name (letters, digits, ".", "_", "-")' }),
     z.string({ error: 'a pid file path (may use @CONFDIR@)' }).min(1)).optional(),
@@ -268,8 +279,10 @@ export const scenarioFileSchema = mapping('a scenario', {
 }).superRefine((s, ctx) => {
   if (s.daemon.name === 'command') {
     if (!s.daemon.command) ctx.addIssue({ code: 'custom', path: ['daemon', 'command'], message: 'required when daemon.name is command: the command line to run' });
+    if (s.daemon.log_format === 'json' && !s.daemon.json) ctx.addIssue({ code: 'custom', path: ['daemon', 'json'], message: 'required with log_format json: the field names, e.g. {serial: sequence, type: type, records: messages, body: data}' });
+    if (s.daemon.json && s.daemon.log_format !== 'json') ctx.addIssue({ code: 'custom', path: ['daemon', 'json'], message: 'only with log_format json' });
   } else {
-    for (const key of ['command', 'log', 'log_format', 'processes', 'stats'] as const) {
+    for (const key of ['command', 'log', 'log_format', 'json', 'processes', 'stats'] as const) {
       if (s.daemon[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['daemon', key], message: `only for daemon.name command (this is ${s.daemon.name}); remove it` });
     }
   }
@@ -374,6 +387,8 @@ export interface Scenario {
     /** command: as written, placeholders kept (the adapter fills them in at start) */
     log: string | null;
     logFormat: LogFormat;
+    /** log_format json: the daemon's field names */
+    json: { serial: string; type: string; time?: string; records?: string; body?: string } | null;
     processes: Record<string, string>;
     stats: string | null;
   };
@@ -447,6 +462,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
       logFormat: p.daemon.log_format ?? 'raw',
+      json: p.daemon.json ?? null,
       processes: p.daemon.processes ?? {},
       stats: p.daemon.stats ?? null,
     },
