@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GENERATOR_NAMES, generatorOptions, intIn, mapping, numberIn, size, type GeneratorName, type GeneratorOptions } from '../../loads/generators/options.ts';
 import type { Rate, Shape } from '../../loads/generators/shape.ts';
 import { formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
+import { DAEMONS, POLICIES, type DaemonName, type Policy } from './names.ts';
 
 const MAX_BACKLOG_WAIT_MS = 10 * 60 * 1000; // the kernel's EINVAL bound
 const U32_MAX = 4294967295;
@@ -163,8 +164,6 @@ const faultSchema = z.discriminatedUnion('kind', [
 
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
-const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
-const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
@@ -294,8 +293,7 @@ type ParsedFault = Parsed['faults'][number];
 
 // ---- the typed result the runner uses ------------------------------------------------------------
 
-export type DaemonName = (typeof DAEMONS)[number];
-export type Policy = (typeof POLICIES)[number];
+export type { DaemonName, Policy };
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES };
 
