@@ -23,7 +23,8 @@ import type { RunCgroup } from '../host/cgroup-types.ts';
 import { Bystanders } from '../host/bystander.ts';
 import { pickRunAuid, rulesLoad } from '../rules/commands.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { scenarioAsRunYaml } from '../scenario/load-scenario.ts';
+import { scenarioAsRunYaml, ScenarioError } from '../scenario/load-scenario.ts';
+import { preflight } from '../scenario/preflight.ts';
 import { createDaemon } from '../daemons/create-daemon.ts';
 import type { DaemonUnderTest, StartContext, StopResult } from '../daemons/daemon.ts';
 import { LogVolume } from '../faults/log-volume.ts';
@@ -132,6 +133,11 @@ const DRAIN_TIMEOUT_MS = 30_000;
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const s = o.scenario;
   const phase = o.onPhase ?? (() => {});
+  // what validate refuses, refused again before the kernel is touched (a Scenario may be built in code)
+  const pre = preflight(s);
+  if (pre.problems.length > 0) {
+    throw new ScenarioError(s.source.path ?? s.name, pre.problems.map((p) => ({ file: s.source.path ?? s.name, line: 0, col: 0, path: p.path, value: '', message: p.message })));
+  }
   return withHostSession(async ({ session, signal }) => {
     const daemon = createDaemon({
       kind: s.daemon.name, policy: s.daemon.policy, config: s.daemon.config,

@@ -75,6 +75,9 @@ const loadCommon = {
   count: intIn(1, 1e12, 'a number of operations per process (>= 1)').optional(),
   /** delay after the run's start */
   start: duration().default(0),
+  /** the rules need not audit this load (it is background work); its operations are then not
+   *  counted as generated */
+  allow_unaudited: z.boolean({ error: 'true or false' }).default(false),
 };
 
 const loadVariants = GENERATOR_NAMES.map((g) =>
@@ -310,6 +313,8 @@ export type LoadSpec = {
     /** operations per process; null: runs for its duration */
     count: number | null;
     startMs: number;
+    /** the rules may leave it unaudited; its operations are not counted as generated */
+    allowUnaudited: boolean;
     options: GeneratorOptions[G];
   };
 }[GeneratorName];
@@ -396,6 +401,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
     durationMs: l.duration ?? null,
     count: l.count ?? null,
     startMs: l.start,
+    allowUnaudited: l.allow_unaudited,
     options: l.options,
   })) as LoadSpec[];
   return {
