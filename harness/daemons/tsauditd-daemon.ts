@@ -1,12 +1,12 @@
 // tsauditd, our daemon, started like any other daemon: a config dir and a command line.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../auditd/config.ts';
 import { renderConfig, type ConfigMap } from './config-file.ts';
 import { ProcessDaemon, type DaemonSpec, type Policy, type StartContext } from './daemon.ts';
+import { packageFile, packageVersion } from '../../lib/paths.ts';
 
-const BIN = fileURLToPath(new URL('../../auditd/bin/tsauditd.js', import.meta.url));
+const BIN = packageFile('auditd/bin/tsauditd.js');
 
 export class TsauditdDaemon extends ProcessDaemon {
   readonly kind = 'tsauditd' as const;
@@ -52,7 +52,6 @@ export class TsauditdDaemon extends ProcessDaemon {
   override queueBoundBytes(): number | null { return this.hwmBytes; }
 
   version(): string {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
+    return packageVersion();
   }
 }

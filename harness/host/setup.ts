@@ -4,21 +4,30 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT, packageFile } from '../../lib/paths.ts';
 
 export class SetupError extends Error {}
 
-// command -> Debian package: auditd is the reference peer and the parser of our logs; chromium
-// renders report.html in the browser test; e2fsprogs (mkfs.ext4) and util-linux (losetup,
-// fsfreeze) back the disk faults.
+// command -> Debian package: auditd is the reference peer and the parser of our logs;
+// e2fsprogs (mkfs.ext4) and util-linux (losetup, fsfreeze) back the disk faults.
 const DEBIAN_PACKAGES: Record<string, string> = {
   auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
-  chromium: 'chromium', 'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+  'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
 };
+// Chromium (~300 MB) only draws report.html for a screenshot, the report browser test and the
+// documentation figures; runs never need it, so only `setup --browser` installs it.
+const BROWSER_PACKAGES: Record<string, string> = { chromium: 'chromium' };
+
+export interface SetupOptions {
+  /** also install Debian's chromium, for `report --screenshot`, the browser test and docs:figures */
+  browser?: boolean;
+}
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
-export function missingPackages(): string[] {
-  return [...new Set(Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+export function missingPackages(opts: SetupOptions = {}): string[] {
+  const wanted = { ...DEBIAN_PACKAGES, ...(opts.browser ? BROWSER_PACKAGES : {}) };
+  return [...new Set(Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
 }
 
 // Installing auditd must not start its service: a started auditd would register, enable audit
@@ -34,11 +43,11 @@ function withServicesHeld(fn: () => void): void {
   }
 }
 
-export function setup(log: (line: string) => void): void {
+export function setup(log: (line: string) => void, opts: SetupOptions = {}): void {
   if (process.getuid?.() !== 0) {
     throw new SetupError('auditstorm needs root: kernel audit, cgroups and /dev/kmsg are root-only. Run it as root on a VM with kernel audit.');
   }
-  const packages = missingPackages();
+  const packages = missingPackages(opts);
   if (packages.length) {
     if (!has('apt-get')) {
       throw new SetupError(`missing Debian package(s) ${packages.join(', ')} and no apt-get here: install them with your package manager`);
@@ -52,14 +61,14 @@ export function setup(log: (line: string) => void): void {
     } catch (err) {
       throw new SetupError(`apt-get install ${packages.join(' ')} failed: ${(err as Error).message}`);
     }
-    const still = missingPackages();
+    const still = missingPackages(opts);
     if (still.length) throw new SetupError(`after apt-get, still missing: ${still.join(', ')}`);
   }
-  const native = fileURLToPath(new URL('../../auditd/native/build/Release/audit_socket.node', import.meta.url));
+  const native = packageFile('auditd/native/build/Release/audit_socket.node');
   if (!existsSync(native)) {
     log('building the native audit socket (node-gyp)');
     try {
-      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: PACKAGE_ROOT });
     } catch (err) {
       throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
     }

@@ -209,7 +209,7 @@ export class Sampler {
       rssAll: p?.rssAllBytes ?? null,
       cpu: p?.cpuPct ?? null,
       cpuSec: p?.cpuSec ?? null,
-      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs } : null,
+      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs, anon: c.anon, file: c.file } : null,
       kernel: k ? { backlog: k.backlog, lost: k.lost, waitActualMs: k.waitActualMs, backlogLimit: k.backlogLimit, ageMs: k.ageMs } : null,
       memAvailable: readMemAvailableBytes(),
       daemon: this.statsMon?.sample(ts) ?? null,

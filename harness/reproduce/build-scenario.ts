@@ -3,15 +3,15 @@
 // (`auditstorm run DIR/scenario.yaml --policy block`). The YAML is checked with validateScenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { validateScenario } from '../scenario/load-scenario.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { AUDITED_PER_OP, type Derived, type LoadMapping } from './derive.ts';
 import type { Scale } from './scale.ts';
+import { packageFile } from '../../lib/paths.ts';
 
-const PLUGIN = fileURLToPath(new URL('./paced-plugin.mjs', import.meta.url));
+const PLUGIN = packageFile('harness/reproduce/paced-plugin.mjs');
 /** a load process's audited operations per second before we add another process */
 const OPS_PER_PROCESS = 4000;
 

@@ -2,6 +2,7 @@
 // (regenerate with `npx tsx harness/rules/generate-tables.ts`). Lookups by name are
 // case-insensitive, as in libaudit; number -> name gives the first name listed, as libaudit does.
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../../lib/paths.ts';
 
 interface Table {
   byName: ReadonlyMap<string, number>;
@@ -9,7 +10,7 @@ interface Table {
 }
 
 function load(file: string, upper: boolean, numberFirst: boolean): Table {
-  const raw = JSON.parse(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8')) as {
+  const raw = JSON.parse(readFileSync(packageFile(`harness/rules/data/${file}`), 'utf8')) as {
     entries: Array<[number, string] | [string, number]>;
   };
   const byName = new Map<string, number>();

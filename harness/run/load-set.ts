@@ -11,6 +11,7 @@ import { deriveSeed } from '../../loads/generators/prng.ts';
 import type { LoadSpec } from '../scenario/schema.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { procStartTime } from '../host/proc-identity.ts';
+import { PACKAGE_ROOT } from '../../lib/paths.ts';
 
 export interface LoadProcess {
   id: string;
@@ -58,7 +59,7 @@ export class LoadSet {
             generator: load.generator, auid: o.auid, seed: deriveSeed(o.seed, li, p), rate: load.rate, shape: load.shape,
             durationMs: load.durationMs, count: load.count, scratchDir, options: load.options as never,
             load: load.name, processIndex: p,
-          } as never, { cwd: new URL('../..', import.meta.url).pathname });
+          } as never, { cwd: PACKAGE_ROOT });
           const id = `${load.name}#${p}`;
           const trackId = o.session.track('process', `load ${id} (pid ${proc.pid})`, { pid: proc.pid, startTime: procStartTime(proc.pid) ?? 0, group: false });
           proc.onProgress((line) => o.onProgress(id, line.auditedSyscalls));

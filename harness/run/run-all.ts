@@ -1,6 +1,6 @@
 // `auditstorm scenarios --run-all`: every library scenario under tsauditd block, drop and
 // unbounded and under Debian's auditd, one after another, then a table of verdicts and key
-// figures (printed, and written as Markdown for the README).
+// figures (printed, and written as Markdown for docs/scenarios.md).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../scenario/load-scenario.ts';

@@ -168,7 +168,13 @@ const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
-  z.union([z.string(), z.number(), z.boolean()], { error: 'a text, number or boolean value' }),
+  z.union([
+    // a newline would add a line of its own to the generated auditd.conf
+    z.string().max(4096, { error: 'a value of at most 4096 characters' })
+      .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'one line of text: no newline, tab or other control character (it would inject a line into the generated auditd.conf)' }),
+    z.number().refine(Number.isFinite, { error: 'a finite number (not .inf or .nan)' }),
+    z.boolean(),
+  ], { error: 'a text, number or boolean value' }),
   { error: 'a mapping of auditd.conf keys to values, e.g. {flush: sync, freq: 0}' },
 );
 

@@ -1,13 +1,12 @@
 // The generator registry: what the runner starts for each `generator:` of a scenario, and what
 // each one counts. Metadata only: importing this file starts nothing.
-import { fileURLToPath } from 'node:url';
 import type { GeneratorName } from './options.ts';
 
 export type { GeneratorName } from './options.ts';
 export { GENERATOR_NAMES } from './options.ts';
 
 export interface GeneratorInfo {
-  /** absolute path of the generator's program (run with `node --import tsx SCRIPT CONFIG_JSON`) */
+  /** the generator's source, relative to the package root; its program is programPath(script) (the built JavaScript: run with `node SCRIPT CONFIG_JSON`) */
   script: string;
   /** what one operation is and which audited syscalls it makes */
   auditedPerOp: string;
@@ -23,7 +22,8 @@ export interface GeneratorInfo {
   testRules: string[];
 }
 
-const script = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+// resolved when a generator starts, so importing the registry needs no build
+const script = (name: string) => `loads/generators/${name}.ts`;
 
 export const generators: Record<GeneratorName, GeneratorInfo> = {
   'open-close': {

@@ -32,8 +32,8 @@ t.test('auditd keys we ignore load without error', async (t) => {
 
 t.test('errors name file:line and the reason', async (t) => {
   t.throws(() => parse('flush = none\nbogus = 1\n'), { name: 'ConfigError', message: /^\/etc\/ts\/auditd.conf:2: unknown keyword "bogus"/ });
-  t.throws(() => parse('freq = lots'), /auditd.conf:1: "lots" is not an integer/);
-  t.throws(() => parse('flush = sometimes'), /auditd.conf:1: "sometimes" is not one of none \| incremental/);
+  t.throws(() => parse('freq = lots'), /auditd.conf:1: freq: "lots" is not an integer/);
+  t.throws(() => parse('flush = sometimes'), /auditd.conf:1: flush: "sometimes" is not one of none \| incremental/);
   t.throws(() => parse('log_format = ENRICHED'), /RAW logs only/);
   t.throws(() => parse('queue_hwm = 100\nqueue_lwm = 100'), /auditd.conf:2: queue_lwm \(100\) must be below queue_hwm/);
   t.throws(() => parse('flush = none\nflush = data'), /auditd.conf:2: flush is set twice \(first on line 1\)/);
@@ -55,9 +55,9 @@ t.test('paced intake keys; the receive buffer is checked before it reaches the n
   t.equal(c.queueFloorMs, 10);
   t.equal(c.queueOverflow, 'pause');
   t.equal(parse('').queueFullAction, 'drop', 'default: drop whole events, counted');
-  t.throws(() => parse('queue_full_action = stop'), /auditd.conf:1: "stop" is not one of drop \| suspend \| halt \| keep/);
+  t.throws(() => parse('queue_full_action = stop'), /auditd.conf:1: queue_full_action: "stop" is not one of drop \| suspend \| halt \| keep/);
   t.throws(() => parse('queue_floor_ms = 100'), /out of range 1\.\.80/);
   t.equal(parse('recv_buffer_bytes = 1G').recvBufferBytes, 2 ** 30);
-  t.throws(() => parse('recv_buffer_bytes = 2G'), /auditd.conf:1: 2G is more than the kernel accepts for a socket receive buffer/, '2^31 would wrap to a negative int');
+  t.throws(() => parse('recv_buffer_bytes = 2G'), /auditd.conf:1: recv_buffer_bytes: 2G is more than the kernel accepts for a socket receive buffer/, '2^31 would wrap to a negative int');
   t.throws(() => parse('recv_buffer_bytes = 4294967296'), /more than the kernel accepts/);
 });

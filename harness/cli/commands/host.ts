@@ -59,10 +59,11 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     }));
 
   program.command('setup')
-    .description('install or check what runs need beyond npm (Debian auditd tools, the native socket)')
+    .description('install or check what runs need beyond npm (Debian auditd tools, disk tools, the native socket)')
     .option('--quiet', 'print only problems')
-    .action((opts: { quiet?: boolean }) => run(async () => {
-      setup((line) => console.log(`auditstorm setup: ${line}`));
+    .option('--browser', 'also install Debian\'s chromium (report --screenshot, the report browser test, npm run docs:figures)')
+    .action((opts: { quiet?: boolean; browser?: boolean }) => run(async () => {
+      setup((line) => console.log(`auditstorm setup: ${line}`), { browser: opts.browser });
       if (!opts.quiet) console.log('auditstorm setup: ready');
       return ExitCode.OK;
     }));

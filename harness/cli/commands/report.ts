@@ -27,14 +27,22 @@ export function registerReportCommands(program: Command, run: Runner): void {
     .argument('<run-dir>', 'a results folder (results/<time>-<scenario>-<daemon>/)')
     .description('(re)write report.html, junit.xml and summary.md of a run')
     .option('--screenshot [file]', 'also render report.html in headless Chromium and save a PNG (default: RUN_DIR/report.png)')
-    .action((dir: string, opts: { screenshot?: string | boolean }) => run(async () => {
+    .option('--window <WxH>', 'with --screenshot: only the first WxH pixels of the page (e.g. 1280x1500), not the whole page')
+    .action((dir: string, opts: { screenshot?: string | boolean; window?: string }) => run(async () => {
+      let window: { width: number; height: number } | null = null;
+      if (opts.window !== undefined) {
+        const m = /^(\d{3,5})x(\d{3,5})$/.exec(opts.window);
+        if (!m) throw new CliError(`--window ${JSON.stringify(opts.window)}: give WIDTHxHEIGHT in pixels, e.g. 1280x1500`, ExitCode.USAGE);
+        if (!opts.screenshot) throw new CliError('--window applies to --screenshot: add --screenshot [file]', ExitCode.USAGE);
+        window = { width: Number(m[1]), height: Number(m[2]) };
+      }
       const abs = runDirArg(dir);
       await writeRunArtifacts(abs);
       console.log(`${join(abs, 'report.html')}\n${join(abs, 'junit.xml')}\n${join(abs, 'summary.md')}`);
       if (opts.screenshot) {
         const png = typeof opts.screenshot === 'string' ? resolve(opts.screenshot) : join(abs, 'report.png');
         try {
-          const check = await checkPage(join(abs, 'report.html'), { screenshot: png });
+          const check = await checkPage(join(abs, 'report.html'), { screenshot: png, ...(window ? { ...window, fullPage: false } : {}) });
           if (check.consoleErrors.length) throw new CliError(`report.html logged errors in Chromium: ${check.consoleErrors.join('; ')}`, ExitCode.FAILED);
           console.log(png);
         } catch (err) {

@@ -129,7 +129,7 @@ function printOutput(out: { text: string; errors: string }): void {
   if (out.errors) process.stderr.write(nl(out.errors));
 }
 
-/** `scenarios --run-all`: the library matrix, then its table (the README's is made from it). */
+/** `scenarios --run-all`: the library matrix, then its table (docs/scenarios.md's is made from it). */
 async function runAll(opts: { duration?: string; out?: string }): Promise<number> {
   const { rows, tablePath } = await runAllScenarios({ duration: opts.duration, out: opts.out, log: (l) => console.log(l) });
   console.log(`\n${textTable(rows)}\n\nMarkdown table: ${tablePath}`);
