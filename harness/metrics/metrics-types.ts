@@ -21,6 +21,9 @@ export interface MetricsSample {
    *  older runs, null when unreadable) */
   cgroup: { usage: number; peak: number; limit: number | null; oomKills: number; throttledUs: number | null; anon?: number | null; file?: number | null } | null;
   kernel: { backlog: number; lost: number; waitActualMs: number; backlogLimit: number; ageMs: number } | null;
+  /** the daemon's audit socket(s) in /proc/net/netlink: unread bytes (kernel memory held for
+   *  it) and the drop counter (kauditd sends that timed out on a full buffer); null: none found */
+  socket?: { rmem: number; drops: number } | null;
   /** /proc/meminfo MemAvailable, bytes */
   memAvailable: number | null;
   /** the daemon's own stats file as it wrote it, plus ageMs (null: none) */

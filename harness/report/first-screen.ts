@@ -83,7 +83,7 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
       kernelCountedRecords: num(s.metrics.kernel?.lost) ?? 0,
       kernelUnattributed: null,
       kernelIdentified: num(ev.kernelPrintkDropped) ?? 0,
-      daemon: num(s.metrics.daemonDropped),
+      daemon: num((s.metrics as { daemonDropped?: unknown }).daemonDropped),
       silent: num(ev.silentLoss) ?? 0,
       silentBound: null,
       shape: 'accountedLoss',

@@ -13,6 +13,7 @@ import {
 import { PACKAGE_ROOT } from '../../lib/paths.ts';
 import { formatDuration, parseDuration, UnitError } from './units.ts';
 import { describeReadProblem, readTextFile, shorten } from '../input/untrusted.ts';
+import { preflight } from './preflight.ts';
 
 /** Limits on a scenario file (docs/scenarios.md): far above any real scenario, low enough that
  *  a hostile file is refused in milliseconds. */
@@ -282,7 +283,8 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   const rulesPath = parsed.rules.includes('/')
     ? (isAbsolute(parsed.rules) ? parsed.rules : resolve(baseDir, parsed.rules))
     : join(rulesDir, parsed.rules);
-  if (options.checkRulesFile !== false && !isFile(rulesPath)) {
+  // a path that exists but is no regular file (a directory, /dev/zero) is the rule reader's to explain
+  if (options.checkRulesFile !== false && !existsSync(rulesPath)) {
     const loc = locate(doc, ['rules']);
     const pos = loc.node?.range ? lines.linePos(loc.node.range[0]) : { line: 0, col: 0 };
     const have = existsSync(rulesDir) ? readdirSync(rulesDir).filter((f) => f.endsWith('.rules')) : [];
@@ -301,11 +303,33 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   }
 
   const seedGenerated = parsed.seed === undefined;
-  return toScenario(parsed, {
+  const scenario = toScenario(parsed, {
     seed: parsed.seed ?? randomSeed(),
     rulesPath,
     source: { path: options.path ? resolve(options.path) : null, text, seedGenerated, overrides, warnings },
   });
+  if (options.checkRulesFile !== false) {
+    // what the run would refuse, refused now: rules, daemon config, unaudited loads, faults
+    const pre = preflight(scenario);
+    if (pre.problems.length > 0) {
+      throw new ScenarioError(file, pre.problems.map((p) => {
+        const path = parsePath(p.path);
+        const loc = locate(doc, path);
+        const node = loc.found ? (loc.keyNode ?? loc.node) : loc.node;
+        const at = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
+        return { file, line: at.line, col: at.col, path: p.path, value: '', message: p.message };
+      }));
+    }
+    warnings.push(...pre.warnings);
+  }
+  return scenario;
+}
+
+/** "loads[1].name" -> ['loads', 1, 'name'] */
+function parsePath(text: string): PathSeg[] {
+  const out: PathSeg[] = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
 }
 
 /** Bounds checked on the text before the YAML parser sees it: its size, how many keys it could
@@ -373,13 +397,6 @@ function firstAlias(doc: Document): Node | null {
   return found;
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Read and validate a scenario file. Throws ScenarioError (exit code 2) for any problem. */
 export function loadScenario(path: string, overrides: ScenarioOverrides = {},

@@ -94,9 +94,12 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
       ],
       metrics: {
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
-        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400 },
+        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, printedRecords: n * 500, holdsPrinted: false },
         events: syntheticEvents(n, o),
-        cgroupPeakBytes: 60 * MIB, daemonDropped: n * 80, daemonCpuSeconds: 3,
+        cgroupPeakBytes: 60 * MIB, peakRssPlusSocketBytes: null, socket: { peakUnreadBytes: null, drops: 0 },
+        daemonCounters: { pluginDroppedRecords: 0, malformedDatagrams: 0, droppedRecords: null }, daemonCpuSeconds: 3,
+        // summaries of the older shape had the daemon's counters summed here
+        ...(o.eventsShape === 'accountedLoss' ? { daemonDropped: n * 80 } : {}),
       },
       seed: 42, auid: 4_200_000_001, durationMs: n * 100, ended: 'completed', daemonStop: { exitCode: 0, signal: null, stopMs: 20 } as RunSummary['daemonStop'],
       loads: {}, oomVictims: [], host: { kernel: '6.18.0-test', hz: 250, cgroup: 'v1', daemonVersion: 'test-1.0', memoryLimitBytes: 256 * MIB, memTotalBytes: 24 * 1024 * MIB },

@@ -32,7 +32,7 @@ t.test('a minimal scenario gets its defaults', async (t) => {
   t.equal(s.rules.path, join(PROJECT_ROOT, 'rules/openat-storm.rules'));
   t.same(s.loads[0], {
     name: 'open-close-0', generator: 'open-close', processes: 1, rate: 'max', shape: { kind: 'steady' },
-    durationMs: null, count: 100, startMs: 0, options: { files: 1 },
+    durationMs: null, count: 100, startMs: 0, allowUnaudited: false, options: { files: 1 },
   });
   t.same(s.faults, []);
   t.equal(s.expect.peakRssMax, null);
