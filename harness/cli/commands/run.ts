@@ -5,7 +5,7 @@ import { DAEMONS, LOG_FORMATS, POLICIES, type DaemonName, type LogFormat, type P
 import type { ScenarioOverrides } from '../../scenario/schema.ts';
 import type { RunOutcome } from '../../run/run-scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CliError } from '../output.ts';
+import { CliError, jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 // a pure function over the summary (imports types only); everything else is imported when a
 // command runs: the CLI loads only the command it runs.
 import { namedLoss } from '../../verdict/accounting.ts';
@@ -81,7 +81,7 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
 }
 
 export function registerRunCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
-  commandOptions(program.command('run'))
+  jsonOptions(commandOptions(program.command('run')), 'the run\'s summary.json')
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('run a scenario against a daemon on the real kernel; exit 0 pass, 1 fail, 2 bad input, 3 environment')
     .option('--daemon <name>', `daemon under test: ${DAEMONS.join(', ')}`)
@@ -89,12 +89,12 @@ export function registerRunCommands(program: Command, run: (fn: () => Promise<nu
     .option('--duration <duration>', 'override the scenario duration (e.g. 30s)')
     .option('--out <dir>', 'results root (default results/)')
     .option('--quiet', 'print only the verdict (for CI)')
-    .action((scenario: string, opts: RunCliOptions) => run(async () => {
+    .action((scenario: string, opts: RunCliOptions & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const outcome = await runOne(scenario, opts);
       console.log(verdictLine(outcome));
       console.log(`results: ${outcome.dir}`);
-      return outcome.exitCode;
-    }));
+      return { code: outcome.exitCode, result: outcome.summary };
+    })));
 
   program.command('start')
     .description('the main job: slow-writer with tsauditd under block and under unbounded, side by side')
