@@ -6,6 +6,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { programPath } from '../../lib/paths.ts';
+import { junitDocument, junitSuite } from '../../harness/report/junit.ts';
+import { tapDocument, type TapPoint } from '../../harness/verdict/assertions.ts';
+import type { RunSummary } from '../../harness/run/run-scenario.ts';
 
 interface Summary {
   scenario: string; daemon: string; policy: string | null; verdict: 'pass' | 'fail'; durationMs: number; ended?: string;
