@@ -214,7 +214,7 @@ export function sampleValues(s: MetricsSample, first: MetricsSample, prev: Metri
     cgLimit: limit !== null && limit !== undefined && limit < NO_LIMIT ? limit : null,
     cgAnon: s.cgroup?.anon ?? null,
     cgFile: s.cgroup?.file ?? null,
-    sockUnread: s.socketUnreadBytes ?? null,
+    sockUnread: s.socket?.rmem ?? null,
     qRecords: q?.records ?? null,
     qHwm: q?.hwm ?? null,
     qLwm: q?.lwm ?? null,

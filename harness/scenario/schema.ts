@@ -236,7 +236,7 @@ const expectSchema = mapping('expect', {
   throughput_min: numberIn(0, 1e12, 'events per second (a number >= 0)').optional(),
   backlog_wait_max: duration().optional(),
   /** `auditstorm baseline check` tolerances, e.g. { peak_rss: +10%, events_per_sec: -10% } */
-  tolerance: z.record(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
+  tolerance: z.partialRecord(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
     z.union([z.string(), z.number()]), { error: 'a map of figure -> tolerance, e.g. peak_rss: +10%' }).optional(),
 }).default({});
 
