@@ -191,7 +191,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const derived = deriveFromBundle(bundle, o.overrides);
   const scaleOpts: ScaleOptions = { ...o.scale, maxDurationMs: o.maxDurationMs ?? o.scale?.maxDurationMs };
   let scale = scaleToHost(derived, scaleOpts);
-  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'bundle'}`;
+  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'bundle'}`;
   const dir = join(o.outRoot ?? DEFAULT_RESULTS_ROOT, runDirName(name, 'tsauditd'));
   mkdirSync(dir, { recursive: true });
   let built = buildScenario(derived, scale, dir, name);

@@ -361,14 +361,14 @@ function precheckText(text: string, file: string): ScenarioProblem | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     col++;
-    if (c === 10) { line++; col = 0; } else if (c === 58) colons++;
+    if (c === 10) { line++; col = 0; } else if (c === 58 || c === 44) colons++;
     else if (c === 91 || c === 123) {
       if (++depth > SCENARIO_LIMITS.flowDepth) {
         return { file, line, col, path: '', value: '', message: `[ and { nest deeper than ${SCENARIO_LIMITS.flowDepth} levels (is this a scenario file?)` };
       }
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" in the text: more than the ${SCENARIO_LIMITS.nodes} keys a scenario may hold (those have a few dozen)`);
+  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" and "," in the text: more than the ${SCENARIO_LIMITS.nodes} keys and items a scenario may hold (those have a few dozen)`);
   return null;
 }
 

@@ -66,7 +66,8 @@ const shapeSchema = z.union([
 
 const loadCommon = {
   /** a label for reports; default GENERATOR-INDEX */
-  name: z.string({ error: 'a label (text)' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a label of letters, digits, ".", "_" or "-"' }).optional(),
+  name: z.string({ error: 'a label (text)' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a label of letters, digits, ".", "_" or "-"' })
+    .max(64, { error: 'a label of at most 64 characters (it names scratch directories)' }).optional(),
   processes: intIn(1, 256, 'a number of processes from 1 to 256').default(1),
   rate: rate.default('max'),
   shape: shapeSchema.default({ kind: 'steady' }),
@@ -265,8 +266,10 @@ const expectSchema = mapping('expect', {
 
 export const scenarioFileSchema = mapping('a scenario', {
   name: z.string({ error: 'a scenario name: lower-case letters, digits and "-"' })
-    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'a scenario name: lower-case letters, digits and "-"' }),
-  description: z.string({ error: 'a one-line description (text)' }).min(1, { error: 'a one-line description (text)' }),
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'a scenario name: lower-case letters, digits and "-"' })
+    .max(64, { error: 'a scenario name of at most 64 characters (it names the results directory)' }),
+  description: z.string({ error: 'a one-line description (text)' }).min(1, { error: 'a one-line description (text)' })
+    .max(1000, { error: 'a one-line description of at most 1000 characters' }),
   duration: duration(1000, 30 * 86_400_000),
   seed: intIn(0, U32_MAX, `an integer from 0 to ${U32_MAX}`).optional(),
   kernel: kernelSchema.default({ backlog_limit: 8192, backlog_wait_time: 60_000, rate_limit: 0, failure: 1 }),

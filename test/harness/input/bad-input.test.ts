@@ -56,11 +56,15 @@ t.test('YAML: nested aliases (billion laughs) stop at the alias limit, fast', as
 t.test('YAML: tens of thousands of unknown keys are refused in well under a second', async (t) => {
   let many = SCN;
   for (let i = 0; i < 30_000; i++) many += `k${i}: 1\n`;
-  t.match(bad(many), /30008 ":" in the text: more than the 20000 keys a scenario may hold/);
+  t.match(bad(many), /30008 ":" and "," in the text: more than the 20000 keys and items a scenario may hold/);
   t.ok(timed(() => validateScenario(many)) < 1000);
   let some = SCN;
   for (let i = 0; i < 300; i++) some += `k${i}: 1\n`;
   t.match(bad(some), /a mapping has at most 256 keys \(is this a scenario file\?\) \(got a mapping of 306 keys\)/);
+  const list = `${SCN}extra: [${'1,'.repeat(300_000)}1]\n`;
+  t.match(bad(list), /300009 ":" and ","/);
+  t.ok(timed(() => validateScenario(list)) < 1000, 'a long flow list too');
+  t.match(bad(SCN.replace('name: x', `name: ${'x'.repeat(100_000)}`)), /name: a scenario name of at most 64 characters .*\(got "xxxx.*\.\.\. \(100000 characters\)\)/);
   let fewer = SCN;
   for (let i = 0; i < 100; i++) fewer += `k${i}: 1\n`;
   const msg = bad(fewer);
