@@ -2,12 +2,13 @@
 // unbounded, block and drop, and say whether the field's symptom came back (and whether block
 // holds memory where unbounded did not). Writes reproduce.json next to the scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { basename, join, resolve } from 'node:path';
 import { runScenario, type RunOutcome } from '../run/run-scenario.ts';
 import { validateScenario } from '../scenario/load-scenario.ts';
 import { DEFAULT_RESULTS_ROOT, runDirName } from '../run/results-dir.ts';
 import { deriveFromBundle, type Derived, type DeriveOverrides } from './derive.ts';
-import { scaleToHost, type Scale, type ScaleOptions } from './scale.ts';
+import { QUEUED_RECORD_BYTES, scaleToHost, type Scale, type ScaleOptions } from './scale.ts';
 import { buildScenario } from './build-scenario.ts';
 import type { Policy } from '../scenario/schema.ts';
 import { namedLoss } from '../verdict/accounting.ts';
@@ -91,7 +92,10 @@ export interface ReproduceResult {
 function memoryRunaway(o: RunOutcome): boolean {
   const s = o.summary;
   const peak = s.assertions.find((a) => a.name === 'peak RSS under its bound');
-  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || (peak ? !peak.ok : false);
+  // the daemon's own RSS against the bound: the assertion may add the socket's unread bytes,
+  // which SO_RCVBUF bounds (a stopped reader fills it), and that is not the queue running away
+  const over = peak ? (typeof peak.limit === 'number' ? s.metrics.peakRssBytes > peak.limit : !peak.ok) : false;
+  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || over;
 }
 
 function toRun(policy: Policy, o: RunOutcome): PolicyRun {
@@ -107,8 +111,6 @@ function toRun(policy: Policy, o: RunOutcome): PolicyRun {
 
 const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
 
-/** memory a queued event takes in tsauditd (records as JS objects and buffers): an estimate */
-export const QUEUED_EVENT_BYTES = 2048;
 
 /** What to change when unbounded did not show the symptom: figures from the run and the scale. */
 export function adviseChanges(d: Derived, s: Scale, unb: PolicyRun | undefined): string[] {
@@ -124,11 +126,12 @@ export function adviseChanges(d: Derived, s: Scale, unb: PolicyRun | undefined):
   if (meanOffered < drain * 1.25) {
     out.push(`the run offers ${Math.round(meanOffered)} events/s on average against a drain of ${Math.round(drain)}: raise --rate above ${Math.round(drain * 2)} or lower --drain below ${Math.round(meanOffered / 2)}`);
   }
+  const QUEUED_EVENT_BYTES = QUEUED_RECORD_BYTES * s.drain.recordsPerEvent;
   const growth = Math.max(0, meanOffered - drain) * T * QUEUED_EVENT_BYTES;
   const bound = s.memory.runHeadroomBytes;
   if (growth < bound * 1.5) {
     const needT = Math.ceil(bound * 1.5 / Math.max(1, (meanOffered - drain) * QUEUED_EVENT_BYTES));
-    out.push(`at ${Math.round(meanOffered - drain)} events/s over the drain the queue grows about ${mib(growth)} in ${T.toFixed(0)} s (~${QUEUED_EVENT_BYTES / 1024} KiB per queued event, an estimate), under the run's ${mib(bound)} headroom: give it --duration ${needT}s, or --rate ${Math.round(drain + bound * 1.5 / T / QUEUED_EVENT_BYTES)}`);
+    out.push(`at ${Math.round(meanOffered - drain)} events/s over the drain the queue grows about ${mib(growth)} in ${T.toFixed(0)} s (~${(QUEUED_EVENT_BYTES / 1024).toFixed(1)} KiB per queued event, an estimate), under the run's ${mib(bound)} headroom: give it --duration ${needT}s, or --rate ${Math.round(drain + bound * 1.5 / T / QUEUED_EVENT_BYTES)}`);
   }
   if (s.drain.via === 'slow-disk') out.push(`check that the slow-disk fault took effect (its measured write rate in the run's summary.json): on cgroup v1 buffered writes escape a bandwidth throttle (flush = ${d.daemon.flush.value})`);
   out.push('or let reproduce search: --search raises the offered load step by step, then lowers the drain, until the symptom shows');
@@ -188,7 +191,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const derived = deriveFromBundle(bundle, o.overrides);
   const scaleOpts: ScaleOptions = { ...o.scale, maxDurationMs: o.maxDurationMs ?? o.scale?.maxDurationMs };
   let scale = scaleToHost(derived, scaleOpts);
-  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'bundle'}`;
+  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'bundle'}`;
   const dir = join(o.outRoot ?? DEFAULT_RESULTS_ROOT, runDirName(name, 'tsauditd'));
   mkdirSync(dir, { recursive: true });
   let built = buildScenario(derived, scale, dir, name);
@@ -222,7 +225,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, policy, join(dir, 'runs'), say);
       runs.push(run);
       write();
-      if (exitCode === 130) return false;
+      if (isInterruptExit(exitCode)) return false;
     }
     return true;
   };
@@ -274,7 +277,7 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
       say(`search: the loads made ${Math.round(run.generated / (s.time.runDurationMs / 1000))} events/s of ${Math.round(s.overload.meanOffered)}: the offered load stays, the drain is lowered from here`);
     }
     if (rec.reproduced) return { steps, found: rec, stoppedBecause: 'the symptom showed' };
-    if (exitCode === 130) return { steps, found: null, stoppedBecause: 'interrupted' };
+    if (isInterruptExit(exitCode)) return { steps, found: null, stoppedBecause: 'interrupted' };
   }
   return { steps, found: null, stoppedBecause: `${maxSteps} steps (offered x${offeredFactor.toFixed(2)}, drain /${drainDivisor.toFixed(2)}) without the symptom; raise --search-steps, or look at the run's summary.json (did the fault take effect? did the loads reach their rate?)` };
 }
