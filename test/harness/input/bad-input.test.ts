@@ -168,12 +168,13 @@ t.test('tsauditd config: log_file a directory, /, or with a NUL', async (t) => {
   t.match(conf('log_file = /tmp/a\u0000b\n'), /log_file "\/tmp\/a\\u0000b" holds a control character/);
 });
 
-t.test('tsauditd config: space_left below admin_space_left, recv_buffer_bytes past 2^31', async (t) => {
+t.test('tsauditd config: space_left below admin_space_left, recv_buffer_bytes past 1G', async (t) => {
   t.match(conf('space_left = 10\nadmin_space_left = 50\n'), /space_left \(10 MiB\) must be larger than admin_space_left \(50 MiB\)/);
   t.match(conf('space_left = 10%\nadmin_space_left = 20%\n'), /space_left \(10%\) must be larger than admin_space_left \(20%\)/);
-  t.match(conf('recv_buffer_bytes = 2147483648\n'), /recv_buffer_bytes: 2147483648 is larger than the maximum 2147483647 bytes/);
+  t.match(conf('recv_buffer_bytes = 2147483648\n'), /recv_buffer_bytes: 2147483648 is more than the kernel accepts for a socket receive buffer \(1G/);
   t.match(conf('recv_buffer_bytes = 99999999999999999999999\n'), /recv_buffer_bytes: "99999999999999999999999" is not a size/);
-  t.equal(parseConfig('recv_buffer_bytes = 2147483647\n', 'c', '/nonexistent').recvBufferBytes, 2 ** 31 - 1);
+  t.equal(parseConfig('recv_buffer_bytes = 1G\n', 'c', '/nonexistent').recvBufferBytes, 2 ** 30);
+  t.match(conf('recv_buffer_bytes = 1073741825\n'), /more than the kernel accepts/);
 });
 
 t.test('tsauditd config: a 1 MiB value is shortened; the file read is bounded and UTF-8', async (t) => {
