@@ -123,6 +123,7 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
       if (result.advice.length) console.log(['What to change:', ...result.advice.map((a) => `  - ${a}`)].join('\n'));
       console.log(`reproduce.json: ${result.dir}/reproduce.json`);
       if (opts.dryRun) return ExitCode.OK;
+      if (!result.reproduced && result.runs.length && result.runs.every((r) => r.invalid)) return ExitCode.ENVIRONMENT;
       return result.reproduced ? ExitCode.OK : ExitCode.FAILED;
     }));
 }
