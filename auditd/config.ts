@@ -231,7 +231,6 @@ const SETTERS: Record<string, Setter> = {
 
 export const KNOWN_KEYS: readonly string[] = Object.keys(SETTERS);
 
-/** The largest recv_buffer_bytes: 2^31 - 1, what the kernel's int socket option holds. */
 /** SO_RCVBUF(FORCE) takes a C int that the kernel doubles and caps at INT_MAX/2: more would
  *  wrap in the native code, or be cut silently by the kernel */
 export const RECV_BUFFER_MAX = 2 ** 30;

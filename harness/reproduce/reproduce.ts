@@ -2,6 +2,7 @@
 // unbounded, block and drop, and say whether the field's symptom came back (and whether block
 // holds memory where unbounded did not). Writes reproduce.json next to the scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { basename, join, resolve } from 'node:path';
 import { runScenario, type RunOutcome } from '../run/run-scenario.ts';
 import { validateScenario } from '../scenario/load-scenario.ts';
@@ -200,7 +201,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const derived = deriveFromBundle(bundle, o.overrides);
   const scaleOpts: ScaleOptions = { ...o.scale, maxDurationMs: o.maxDurationMs ?? o.scale?.maxDurationMs };
   let scale = scaleToHost(derived, scaleOpts);
-  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'bundle'}`;
+  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'bundle'}`;
   const dir = join(o.outRoot ?? DEFAULT_RESULTS_ROOT, runDirName(name, 'tsauditd'));
   mkdirSync(dir, { recursive: true });
   let built = buildScenario(derived, scale, dir, name);
@@ -234,7 +235,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, policy, join(dir, 'runs'), say);
       runs.push(run);
       write();
-      if (exitCode === 130) return false;
+      if (isInterruptExit(exitCode)) return false;
     }
     return true;
   };
@@ -286,7 +287,7 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
       say(`search: the loads made ${Math.round(run.generated / (s.time.runDurationMs / 1000))} events/s of ${Math.round(s.overload.meanOffered)}: the offered load stays, the drain is lowered from here`);
     }
     if (rec.reproduced) return { steps, found: rec, stoppedBecause: 'the symptom showed' };
-    if (exitCode === 130) return { steps, found: null, stoppedBecause: 'interrupted' };
+    if (isInterruptExit(exitCode)) return { steps, found: null, stoppedBecause: 'interrupted' };
   }
   return { steps, found: null, stoppedBecause: `${maxSteps} steps (offered x${offeredFactor.toFixed(2)}, drain /${drainDivisor.toFixed(2)}) without the symptom; raise --search-steps, or look at the run's summary.json (did the fault take effect? did the loads reach their rate?)` };
 }
