@@ -179,6 +179,9 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
   }
 
   const m = summary?.metrics;
+  if (m && m.oomKills > oomKills.length && oomKills.length < MAX_MARKERS) {
+    problems.push(`${m.oomKills} OOM kill(s) counted for the run, ${oomKills.length} on the timeline: the kernel's report of the others is not in metrics.jsonl (it came after sampling stopped?)`);
+  }
   const recordsPerEvent = lastWritten !== null && writtenTotal > 0 && m && m.events.logged > 0 ? writtenTotal / m.events.logged : null;
   return {
     dir,
