@@ -167,7 +167,7 @@ export function firstSentence(s: RunSummary | null): string {
 }
 
 /** The accounting bar: one segment per part of the generated events, widths in proportion. */
-export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
+export function accountingBar(s: RunSummary | null, id = 'accounting', compact = false): string {
   const b = breakdownOf(s);
   if (!b) return '';
   const total = Math.max(1, b.generated, b.segments.reduce((a, x) => a + x.value, 0));
@@ -179,7 +179,7 @@ export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
   }).join('');
   const shown = (x: Segment) => (x.key === 'daemon' && b.daemon === null ? 'none reported' : int(x.value));
   const legend = b.segments.map((x) => `<li data-key="${x.key}"><i class="sw" style="background:${x.color}"></i>${esc(x.label)} <b>${esc(shown(x))}</b>` +
-    `<span class="muted"> · ${esc(x.how)}</span></li>`).join('');
+    (compact ? '' : `<span class="muted"> · ${esc(x.how)}</span>`) + '</li>').join('');
   return `<div class="accounting" id="${esc(id)}" data-generated="${b.generated}" data-shape="${b.shape}">
 <div class="bar" role="img" aria-label="${esc(b.segments.map((x) => `${x.label} ${x.value}`).join(', '))}">${segs}</div>
 <p class="bar-total">generated <b>${esc(int(b.generated))}</b> = ${b.segments.map((x) => esc(x.label)).join(' + ')}</p>
@@ -188,6 +188,6 @@ export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
 }
 
 /** The sentence and the bar, as the top of a report (or one card of compare.html). */
-export function firstScreen(s: RunSummary | null, id = 'accounting'): string {
-  return `<p class="answer" id="${esc(id)}-answer">${esc(firstSentence(s))}</p>\n${accountingBar(s, id)}`;
+export function firstScreen(s: RunSummary | null, id = 'accounting', compact = false): string {
+  return `<p class="answer" id="${esc(id)}-answer">${esc(firstSentence(s))}</p>\n${accountingBar(s, id, compact)}`;
 }

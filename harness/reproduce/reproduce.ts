@@ -70,6 +70,8 @@ export interface PolicyRun {
   failed: string[];
   memoryRunaway: boolean;
   lossPattern: boolean;
+  /** the run did not happen: the daemon never ran, the loads made nothing; it is no evidence either way */
+  invalid: boolean;
   dir: string;
 }
 
@@ -105,7 +107,9 @@ function toRun(policy: Policy, o: RunOutcome): PolicyRun {
     policy, verdict: o.summary.verdict, peakRssBytes: m.peakRssBytes, oomKills: m.oomKills, silentLoss: m.events.silentLoss,
     kernelLost: m.kernel.lost, accountedLoss: namedLoss(m.events), ended: o.summary.ended,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name),
-    memoryRunaway: memoryRunaway(o), lossPattern: m.kernel.lost > 0 || namedLoss(m.events) > 0, dir: o.dir,
+    memoryRunaway: memoryRunaway(o) && !(m.events.generated === 0 && m.peakRssBytes === 0),
+    lossPattern: m.kernel.lost > 0 || namedLoss(m.events) > 0,
+    invalid: m.events.generated === 0 && m.peakRssBytes === 0, dir: o.dir,
   };
 }
 
@@ -138,7 +142,12 @@ export function adviseChanges(d: Derived, s: Scale, unb: PolicyRun | undefined):
   return out;
 }
 
-export function conclude(d: Derived, runs: PolicyRun[]): { reproduced: boolean; blockHoldsMemory: boolean | null; text: string } {
+export function conclude(d: Derived, allRuns: PolicyRun[]): { reproduced: boolean; blockHoldsMemory: boolean | null; text: string } {
+  const runs = allRuns.filter((r) => !r.invalid);
+  const failed = allRuns.filter((r) => r.invalid);
+  if (allRuns.length && !runs.length) {
+    return { reproduced: false, blockHoldsMemory: null, text: `No run happened: ${failed.map((r) => r.policy).join(', ')} ended before the daemon or the loads ran (see daemon-output.txt in ${failed[0].dir}); nothing can be concluded.` };
+  }
   const unb = runs.find((r) => r.policy === 'unbounded');
   const block = runs.find((r) => r.policy === 'block');
   const kinds = d.symptom.kinds.value;
@@ -167,6 +176,7 @@ export function conclude(d: Derived, runs: PolicyRun[]): { reproduced: boolean; 
       ? `The fix holds: with block, memory stayed bounded (peak ${mib(block.peakRssBytes)}, no OOM kill)${block.lossPattern ? `; the overload went back to the kernel (lost ${block.kernelLost}, all accounted)` : ''}${block.silentLoss ? `, but ${block.silentLoss} event(s) were lost silently` : ', no silent loss'}.`
       : `The fix does NOT hold here: block also ran away (peak ${mib(block.peakRssBytes)}, OOM kills ${block.oomKills}).`);
   }
+  if (failed.length) parts.push(`${failed.map((r) => r.policy).join(', ')} did not run (the daemon or the loads never started; see ${failed[0].dir}).`);
   const drop = runs.find((r) => r.policy === 'drop');
   if (drop) parts.push(`With drop: peak ${mib(drop.peakRssBytes)}, ${drop.accountedLoss} event(s) dropped and counted, silent loss ${drop.silentLoss}.`);
   return { reproduced, blockHoldsMemory: blockHolds, text: parts.join(' ') };

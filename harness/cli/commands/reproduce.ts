@@ -124,6 +124,7 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
       console.log(`reproduce.json: ${result.dir}/reproduce.json`);
       const { readFileSync } = await import('node:fs');
       const json: unknown = JSON.parse(readFileSync(`${result.dir}/reproduce.json`, 'utf8'));
-      return { code: opts.dryRun || result.reproduced ? ExitCode.OK : ExitCode.FAILED, result: json };
+      const noRun = !opts.dryRun && !result.reproduced && result.runs.length > 0 && result.runs.every((r) => r.invalid);
+      return { code: opts.dryRun || result.reproduced ? ExitCode.OK : noRun ? ExitCode.ENVIRONMENT : ExitCode.FAILED, result: json };
     })));
 }
