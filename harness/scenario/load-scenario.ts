@@ -51,7 +51,9 @@ export interface ScenarioProblem {
 
 export function formatProblem(p: ScenarioProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  const field = p.path ? `${p.path}: ` : '';
+  // a hostile key (YAML's `? KEY` has no length limit) must not be echoed whole
+  const path = p.path.length > 120 ? `${p.path.slice(0, 120)}... (${p.path.length} characters)` : p.path;
+  const field = path ? `${path}: ` : '';
   const got = p.value === '' ? '' : ` (got ${p.value})`;
   return `${where}: ${field}${p.message}${got}`;
 }
@@ -136,7 +138,7 @@ function editDistance(a: string, b: string): number {
 
 function didYouMean(word: string, message: string): string {
   const m = /allowed keys: (.*)$/.exec(message);
-  if (!m) return '';
+  if (!m || word.length > 64) return ''; // edit distance is quadratic: no suggestion for a huge key
   const best = m[1].split(', ').map((k) => ({ k, d: editDistance(word, k) })).sort((x, y) => x.d - y.d)[0];
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.k}"?)` : '';
 }

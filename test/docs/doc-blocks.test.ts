@@ -115,6 +115,9 @@ export function checkLine(ws: string[], where: string, strict: boolean): string 
     w.shift();
     for (let x = w[0]; isVar(x) || x === '-u'; x = w[0]) if (w.shift() === '-u') w.shift();
   }
+  // shell control words: `for x in ...` is no command, `do CMD` / `then CMD` run CMD
+  if (w[0] === 'for' || w[0] === 'done' || w[0] === 'fi') return null;
+  if (w[0] === 'do' || w[0] === 'then') w.shift();
   if (w[0] === 'flock') w.splice(0, w[2] === '-c' ? 3 : 2);
   if (w[0] === 'timeout') w.splice(0, 2);
   if (!w.length) return null;

@@ -65,6 +65,9 @@ t.test('YAML: tens of thousands of unknown keys are refused in well under a seco
   t.match(bad(list), /300009 ":" and ","/);
   t.ok(timed(() => validateScenario(list)) < 1000, 'a long flow list too');
   t.match(bad(SCN.replace('name: x', `name: ${'x'.repeat(100_000)}`)), /name: a scenario name of at most 64 characters .*\(got "xxxx.*\.\.\. \(100000 characters\)\)/);
+  const hugeKey = bad(`${SCN}? ${'k'.repeat(900_000)}\n: 1\n`);
+  t.ok(hugeKey.length < 1000, `an explicit 900,000-character key is shortened (${hugeKey.length} characters)`);
+  t.match(hugeKey, /s\.yaml:9:3: k+\.\.\. \(900000 characters\): unknown key in a scenario/);
   let fewer = SCN;
   for (let i = 0; i < 100; i++) fewer += `k${i}: 1\n`;
   const msg = bad(fewer);
