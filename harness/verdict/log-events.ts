@@ -27,6 +27,8 @@ export interface LogScan {
   /** of those, events with every record the kernel emits for them (see completeness below) */
   complete: number;
   incomplete: number;
+  /** the incomplete events, by serial */
+  incompleteSerials: SerialSet;
   /** for the incomplete events, the records missing, by type name (PATH counts each item) */
   missingRecords: Record<string, number>;
   /** events of the run with some record written more than once */
@@ -114,7 +116,7 @@ export class LogScanner {
     this.loadPids = new Set(o.loadPids ?? []);
     this.window = o.window ?? 4096;
     this.out = {
-      events: 0, complete: 0, incomplete: 0, missingRecords: {}, duplicates: 0, duplicateRecords: 0,
+      events: 0, complete: 0, incomplete: 0, incompleteSerials: new SerialSet(), missingRecords: {}, duplicates: 0, duplicateRecords: 0,
       serials: new SerialSet(), byLoadPid: new Map(), lateRecords: 0, lossNotices: 0, malformedLines: 0,
       byType: {}, perSecond: new Map(), lines: 0,
     };
@@ -214,6 +216,7 @@ export class LogScanner {
     const missing = missingOf(ev);
     if (missing) {
       o.incomplete++;
+      o.incompleteSerials.add(serial);
       for (const [k, v] of Object.entries(missing)) o.missingRecords[k] = (o.missingRecords[k] ?? 0) + v;
     } else {
       o.complete++;
