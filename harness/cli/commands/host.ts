@@ -1,13 +1,5 @@
 // preflight, status, reset, setup: the commands about the machine itself.
 import type { Command } from 'commander';
-import { AuditControl } from '../../kernel/audit-control.ts';
-import { formatChecks, preflight } from '../../host/preflight.ts';
-import { resetFromStateFile } from '../../host/host-session.ts';
-import { setup } from '../../host/setup.ts';
-import { removeLeftoverCgroups } from '../../host/cgroup-cleanup.ts';
-import '../../host/undo-kinds.ts';
-// the fault modules register their own undo kinds: `reset` must know them too
-import '../../faults/kinds.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export function registerHostCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
@@ -15,6 +7,7 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     .description('check that this machine can run auditstorm; each failing check says what to do')
     .option('--json', 'print the checks as JSON')
     .action((opts: { json?: boolean }) => run(async () => {
+      const { formatChecks, preflight } = await import('../../host/preflight.ts');
       const checks = await preflight();
       console.log(opts.json ? JSON.stringify(checks, null, 2) : formatChecks(checks));
       return checks.some((c) => c.level === 'fail') ? ExitCode.ENVIRONMENT : ExitCode.OK;
@@ -24,6 +17,7 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     .description("the kernel's audit status, like auditctl -s")
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => run(async () => {
+      const { AuditControl } = await import('../../kernel/audit-control.ts');
       const control = await AuditControl.open();
       try {
         const s = await control.getStatus();
@@ -47,6 +41,12 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
   program.command('reset')
     .description('restore the machine after a run that was killed before it could (uses the state file)')
     .action(() => run(async () => {
+      // undo-kinds registers how to undo each kind of change the state file can hold
+      const [{ resetFromStateFile }, { removeLeftoverCgroups }] = await Promise.all([
+        import('../../host/host-session.ts'), import('../../host/cgroup-cleanup.ts'), import('../../host/undo-kinds.ts'),
+        // the fault modules register their own undo kinds: `reset` must know them too
+        import('../../faults/kinds.ts'),
+      ]);
       const r = await resetFromStateFile();
       // cgroups whose owner died before it could record them in the state file
       const groups = await removeLeftoverCgroups({ kill: true });
@@ -60,11 +60,32 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
       return r.failed.length ? ExitCode.FAILED : ExitCode.OK;
     }));
 
+  program.command('host-snapshot')
+    .description('save the host state a CI job found (audit settings, rules, cgroups, mounts), or compare the host with it (exit 1 on a difference)')
+    .option('--save <file>', 'write the snapshot')
+    .option('--against <file>', 'compare with a saved snapshot (without: with a clean host)')
+    .action((opts: { save?: string; against?: string }) => run(async () => {
+      const { takeHostSnapshot, diffHostSnapshot, CLEAN_HOST } = await import('../../host/host-snapshot.ts');
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const now = takeHostSnapshot();
+      if (opts.save) {
+        writeFileSync(opts.save, `${JSON.stringify(now, null, 2)}\n`);
+        console.log(`host snapshot: ${opts.save} (enabled ${now.audit?.enabled ?? '?'}, pid ${now.audit?.pid ?? '?'}, ${now.rules.length} rule(s))`);
+        return ExitCode.OK;
+      }
+      const before = opts.against ? JSON.parse(readFileSync(opts.against, 'utf8')) : CLEAN_HOST;
+      const diff = diffHostSnapshot(before, now);
+      for (const d of diff) console.log(`host differs: ${d}`);
+      if (!diff.length) console.log(`host as found${opts.against ? ` (${opts.against})` : ' (a clean host: no snapshot given)'}`);
+      return diff.length ? ExitCode.FAILED : ExitCode.OK;
+    }));
+
   program.command('setup')
     .description('install or check what runs need beyond npm (Debian auditd tools, disk tools, the native socket)')
     .option('--quiet', 'print only problems')
     .option('--browser', 'also install Debian\'s chromium (report --screenshot, the report browser test, npm run docs:figures)')
     .action((opts: { quiet?: boolean; browser?: boolean }) => run(async () => {
+      const { setup } = await import('../../host/setup.ts');
       setup((line) => console.log(`auditstorm setup: ${line}`), { browser: opts.browser });
       if (!opts.quiet) console.log('auditstorm setup: ready');
       return ExitCode.OK;
