@@ -47,7 +47,7 @@ export const FIGURE_RANGES: Record<string, { min: number; max: number; why: stri
   MemAvailable: { min: 0, max: 64 * TIB, why: 'at most 64 TiB' },
   MemFree: { min: 0, max: 64 * TIB, why: 'at most 64 TiB' },
   SwapTotal: { min: 0, max: 64 * TIB, why: 'at most 64 TiB' },
-  freq: { min: 0, max: 1_000_000, why: 'records between flushes, 0 to 1,000,000' },
+  freq: { min: 1, max: 1_000_000, why: 'records between flushes, 1 to 1,000,000 (0 never flushes: an incremental flush needs more)' },
   q_depth: { min: 1, max: 10_000_000, why: 'a queue depth from 1 to 10,000,000' },
   num_logs: { min: 0, max: 999, why: '0 to 999' },
   max_log_file: { min: 0, max: 1_000_000, why: 'MiB, 0 to 1,000,000' },

@@ -19,6 +19,8 @@ export interface LoadProcess {
   proc: GeneratorProcess;
   startMs: number;
   trackId: number;
+  /** false for a load the rules need not audit (allow_unaudited): not part of `generated` */
+  counted: boolean;
 }
 
 export interface LoadTotals {
@@ -65,7 +67,7 @@ export class LoadSet {
           const id = `${load.name}#${p}`;
           const trackId = o.session.track('process', `load ${id} (pid ${proc.pid})`, { pid: proc.pid, startTime: procStartTime(proc.pid) ?? 0, group: false });
           proc.onProgress((line) => o.onProgress(id, line.auditedSyscalls));
-          procs.push({ id, load: load.name, proc, startMs: load.startMs, trackId });
+          procs.push({ id, load: load.name, proc, startMs: load.startMs, trackId, counted: !load.allowUnaudited });
         }
       });
       await Promise.all(procs.map((p) => p.proc.ready));
@@ -113,13 +115,18 @@ export class LoadSet {
         totals.firstError ??= (s.reason as Error).message;
         // what it reported last is the best figure we have; stated as missing in the summary
         const last = p.proc.lastProgress;
-        if (last) { totals.byPid[p.proc.pid] = last.auditedSyscalls; totals.generated += last.auditedSyscalls; totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls; }
+        if (last) {
+          if (p.counted) { totals.byPid[p.proc.pid] = last.auditedSyscalls; totals.generated += last.auditedSyscalls; }
+          totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls;
+        }
         return;
       }
       const r = s.value;
       totals.results.push(r);
-      totals.byPid[r.pid] = (totals.byPid[r.pid] ?? 0) + r.auditedSyscalls;
-      totals.generated += r.auditedSyscalls;
+      if (p.counted) {
+        totals.byPid[r.pid] = (totals.byPid[r.pid] ?? 0) + r.auditedSyscalls;
+        totals.generated += r.auditedSyscalls;
+      }
       totals.ops += r.ops;
       totals.errors += r.errors;
       if (r.firstError) totals.firstError ??= r.firstError;

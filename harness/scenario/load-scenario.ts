@@ -12,7 +12,9 @@ import {
 } from './schema.ts';
 import { PACKAGE_ROOT } from '../../lib/paths.ts';
 import { formatDuration, parseDuration, UnitError } from './units.ts';
+import { daemonFitWarnings } from './daemon-fit.ts';
 import { describeReadProblem, readTextFile, shorten } from '../input/untrusted.ts';
+import { preflight } from './preflight.ts';
 
 /** Limits on a scenario file (docs/scenarios.md): far above any real scenario, low enough that
  *  a hostile file is refused in milliseconds. */
@@ -49,7 +51,9 @@ export interface ScenarioProblem {
 
 export function formatProblem(p: ScenarioProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  const field = p.path ? `${p.path}: ` : '';
+  // a hostile key (YAML's `? KEY` has no length limit) must not be echoed whole
+  const path = p.path.length > 120 ? `${p.path.slice(0, 120)}... (${p.path.length} characters)` : p.path;
+  const field = path ? `${path}: ` : '';
   const got = p.value === '' ? '' : ` (got ${p.value})`;
   return `${where}: ${field}${p.message}${got}`;
 }
@@ -134,7 +138,7 @@ function editDistance(a: string, b: string): number {
 
 function didYouMean(word: string, message: string): string {
   const m = /allowed keys: (.*)$/.exec(message);
-  if (!m) return '';
+  if (!m || word.length > 64) return ''; // edit distance is quadratic: no suggestion for a huge key
   const best = m[1].split(', ').map((k) => ({ k, d: editDistance(word, k) })).sort((x, y) => x.d - y.d)[0];
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.k}"?)` : '';
 }
@@ -189,6 +193,16 @@ function applyOverrides(data: Record<string, unknown>, o: ScenarioOverrides, war
   if (o.policy !== undefined) {
     if (!(POLICIES as readonly string[]).includes(o.policy)) bad('--policy', o.policy, `one of ${POLICIES.join(', ')}`);
     else daemon.policy = o.policy;
+  }
+  if (o.command !== undefined || o.log !== undefined || o.logFormat !== undefined) {
+    const flag = o.command !== undefined ? '--command' : o.log !== undefined ? '--log' : '--log-format';
+    if (o.daemon !== undefined && o.daemon !== 'command') bad(flag, o.daemon, `${flag} is for --daemon command (this is --daemon ${o.daemon})`);
+    else {
+      daemon.name = 'command';
+      if (o.command !== undefined) daemon.command = o.command;
+      if (o.log !== undefined) daemon.log = o.log;
+      if (o.logFormat !== undefined) daemon.log_format = o.logFormat;
+    }
   }
   if (o.duration !== undefined) {
     let ms: number | null = null;
@@ -282,7 +296,8 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   const rulesPath = parsed.rules.includes('/')
     ? (isAbsolute(parsed.rules) ? parsed.rules : resolve(baseDir, parsed.rules))
     : join(rulesDir, parsed.rules);
-  if (options.checkRulesFile !== false && !isFile(rulesPath)) {
+  // a path that exists but is no regular file (a directory, /dev/zero) is the rule reader's to explain
+  if (options.checkRulesFile !== false && !existsSync(rulesPath)) {
     const loc = locate(doc, ['rules']);
     const pos = loc.node?.range ? lines.linePos(loc.node.range[0]) : { line: 0, col: 0 };
     const have = existsSync(rulesDir) ? readdirSync(rulesDir).filter((f) => f.endsWith('.rules')) : [];
@@ -301,11 +316,39 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   }
 
   const seedGenerated = parsed.seed === undefined;
-  return toScenario(parsed, {
+  const scenario = toScenario(parsed, {
     seed: parsed.seed ?? randomSeed(),
     rulesPath,
     source: { path: options.path ? resolve(options.path) : null, text, seedGenerated, overrides, warnings },
   });
+  // a command written in the file as ./x or ../x is the file's neighbour (one on the command
+  // line is relative to where auditstorm runs, as a shell would take it)
+  const cmd = scenario.daemon.command;
+  if (cmd && overrides.command === undefined && /^\.\.?\//.test(cmd[0]!)) cmd[0] = resolve(baseDir, cmd[0]!);
+  const rawDaemon = (data as { daemon?: Record<string, unknown> }).daemon ?? {};
+  warnings.push(...daemonFitWarnings(scenario, { policySet: 'policy' in rawDaemon && overrides.policy === undefined }));
+  if (options.checkRulesFile !== false) {
+    // what the run would refuse, refused now: rules, daemon config, unaudited loads, faults
+    const pre = preflight(scenario);
+    if (pre.problems.length > 0) {
+      throw new ScenarioError(file, pre.problems.map((p) => {
+        const path = parsePath(p.path);
+        const loc = locate(doc, path);
+        const node = loc.found ? (loc.keyNode ?? loc.node) : loc.node;
+        const at = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
+        return { file, line: at.line, col: at.col, path: p.path, value: '', message: p.message };
+      }));
+    }
+    warnings.push(...pre.warnings);
+  }
+  return scenario;
+}
+
+/** "loads[1].name" -> ['loads', 1, 'name'] */
+function parsePath(text: string): PathSeg[] {
+  const out: PathSeg[] = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
 }
 
 /** Bounds checked on the text before the YAML parser sees it: its size, how many keys it could
@@ -320,14 +363,14 @@ function precheckText(text: string, file: string): ScenarioProblem | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     col++;
-    if (c === 10) { line++; col = 0; } else if (c === 58) colons++;
+    if (c === 10) { line++; col = 0; } else if (c === 58 || c === 44) colons++;
     else if (c === 91 || c === 123) {
       if (++depth > SCENARIO_LIMITS.flowDepth) {
         return { file, line, col, path: '', value: '', message: `[ and { nest deeper than ${SCENARIO_LIMITS.flowDepth} levels (is this a scenario file?)` };
       }
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" in the text: more than the ${SCENARIO_LIMITS.nodes} keys a scenario may hold (those have a few dozen)`);
+  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" and "," in the text: more than the ${SCENARIO_LIMITS.nodes} keys and items a scenario may hold (those have a few dozen)`);
   return null;
 }
 
@@ -373,13 +416,6 @@ function firstAlias(doc: Document): Node | null {
   return found;
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Read and validate a scenario file. Throws ScenarioError (exit code 2) for any problem. */
 export function loadScenario(path: string, overrides: ScenarioOverrides = {},
