@@ -1,9 +1,12 @@
 // What `npm test` and `npm start` need beyond npm, installed or checked here so the quick start
 // is two commands: Debian's auditd package (the reference peer and the parser of our logs) and
-// the native socket tsauditd reads events with.
+// the native socket tsauditd reads events with, and slowfs, the FUSE layer slow-disk puts under
+// the log (C on libfuse3: mounting FUSE and serving /dev/fuse is out of Node's reach).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SLOWFS_PATH, SLOWFS_SOURCE } from '../faults/slow-layer.ts';
 
 export class SetupError extends Error {}
 
@@ -13,12 +16,33 @@ export class SetupError extends Error {}
 const DEBIAN_PACKAGES: Record<string, string> = {
   auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
   chromium: 'chromium', 'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+  fusermount3: 'fuse3', cc: 'gcc', 'pkg-config': 'pkg-config',
 };
+// headers found through pkg-config -> Debian package
+const DEBIAN_DEV_PACKAGES: Record<string, string> = { fuse3: 'libfuse3-dev' };
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
+const hasPkgConfig = (name: string) => has('pkg-config') && spawnSync('pkg-config', ['--exists', name], { stdio: 'ignore' }).status === 0;
+
 export function missingPackages(): string[] {
-  return [...new Set(Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+  return [...new Set([
+    ...Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg),
+    ...Object.entries(DEBIAN_DEV_PACKAGES).filter(([name]) => !hasPkgConfig(name)).map(([, pkg]) => pkg),
+  ])];
+}
+
+/** Build slowfs (harness/faults/native) when its binary is missing or older than its source. */
+export function buildSlowfs(log: (line: string) => void): void {
+  if (existsSync(SLOWFS_PATH) && statSync(SLOWFS_PATH).mtimeMs >= statSync(SLOWFS_SOURCE).mtimeMs) return;
+  log('building slowfs, the FUSE layer of slow-disk (cc + libfuse3)');
+  mkdirSync(dirname(SLOWFS_PATH), { recursive: true });
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'fuse3'], { encoding: 'utf8' }).trim().split(/\s+/);
+  try {
+    execFileSync('cc', ['-O2', '-Wall', '-o', SLOWFS_PATH, SLOWFS_SOURCE, ...flags, '-lpthread'], { stdio: 'inherit' });
+  } catch (err) {
+    throw new SetupError(`building slowfs failed (needs cc and libfuse3-dev): ${(err as Error).message}`);
+  }
 }
 
 // Installing auditd must not start its service: a started auditd would register, enable audit
@@ -64,4 +88,5 @@ export function setup(log: (line: string) => void): void {
       throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
     }
   }
+  buildSlowfs(log);
 }

@@ -8,5 +8,6 @@ import '../faults/plugin-stall.ts';
 import '../faults/freeze-fs.ts';
 import '../faults/disk-full.ts';
 import '../faults/slow-disk.ts';
+import '../faults/slow-layer.ts';
 import '../faults/cpu-starve.ts';
 import '../faults/memory-squeeze.ts';

@@ -20,6 +20,8 @@ import { createDaemon } from '../daemons/create-daemon.ts';
 import type { DaemonUnderTest, StartContext, StopResult } from '../daemons/daemon.ts';
 import { LogVolume } from '../faults/log-volume.ts';
 import { DISK_FAULTS } from '../faults/kinds.ts';
+import { FaultApplicabilityError, faultApplicabilityErrors, hostFaultSupport } from '../faults/applicability.ts';
+import { needsSlowLayer } from '../faults/slow-disk.ts';
 import { writeSinkPlugin } from '../faults/plugin-sink.ts';
 import { FaultTimeline, type FaultWindowRecord } from '../faults/timeline.ts';
 import type { FaultContext } from '../faults/fault-types.ts';
@@ -146,15 +148,17 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
     phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
 
     // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
+    const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, host: hostFaultSupport() });
+    if (notApplicable.length) throw new FaultApplicabilityError(notApplicable);
     if (s.faults.some((f) => DISK_FAULTS.includes(f.kind))) {
-      volume = await LogVolume.create({ dir, session });
+      volume = await LogVolume.create({ dir, session, slowLayer: needsSlowLayer(s.faults, cgroup.version) });
       phase(`log volume ${volume.loopDevice} (${volume.device}) mounted at ${volume.mountPoint}`);
     }
     const pluginDir = daemon.kind === 'command' ? null : (s.daemon.config.plugin_dir ?? join(dir, daemon.kind, 'plugins.d'));
     if (pluginDir && s.faults.some((f) => f.kind === 'plugin-stall')) writeSinkPlugin(pluginDir);
     const startCtx: StartContext = {
       workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt'),
-      ...(volume ? { logDir: volume.mountPoint } : {}),
+      ...(volume ? { logDir: volume.logDir } : {}),
     };
     const lateStart = s.faults.some((f) => f.kind === 'late-start');
     if (!lateStart) {
@@ -326,7 +330,7 @@ async function runInSession(o: RunOptions, session: HostSession, signal: AbortSi
       const recOpts = { backlogLimit: s.kernel.backlogLimit, rssLimitBytes };
       const { samples } = await readMetrics(join(dir, 'metrics.jsonl'));
       recovery = analyseRecovery(timeline.windows, samples, recOpts);
-      assertions.push(...recoveryAssertions(recovery, recOpts));
+      assertions.push(...recoveryAssertions(recovery, recOpts), ...timeline.effectAssertions());
       assertions.push({ name: 'faults applied and undone', ok: timeline.errors.length === 0, actual: timeline.errors.length, limit: 0,
         ...(timeline.errors.length ? { detail: timeline.errors.join('; ') } : {}) });
       for (const e of timeline.errors) warnings.push(e);
