@@ -2,8 +2,9 @@
 // auditd keys that apply to us, a list of auditd keys we accept and ignore, and our own keys
 // (queue_*, stats_*, state_file, oom_score_adj, recv_*). Unknown keys and bad values are errors
 // with file:line and a fix; nothing is silently defaulted past a typo.
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
+import { describeReadProblem, readTextFile, shorten } from '../harness/input/untrusted.ts';
 
 export type FlushMode = 'none' | 'incremental' | 'incremental_async' | 'data' | 'sync';
 export type DiskAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
@@ -118,31 +119,32 @@ export function defaultConfig(configDir: string): DaemonConfig {
 type Setter = (cfg: DaemonConfig, value: string, fail: (msg: string) => never) => void;
 
 function intIn(value: string, min: number, max: number, fail: (m: string) => never, what = 'an integer'): number {
-  if (!/^-?\d+$/.test(value)) fail(`"${value}" is not ${what}`);
+  if (!/^-?\d+$/.test(value)) fail(`${shorten(value)} is not ${what}`);
   const n = Number(value);
   if (n < min || n > max) fail(`${n} is out of range ${min}..${max}`);
   return n;
 }
 
-/** Sizes in bytes: a plain integer, or with a K/M/G suffix (binary). */
-function bytes(value: string, min: number, fail: (m: string) => never): number {
-  const m = /^(\d+)\s*([KMG]i?B?)?$/i.exec(value);
-  if (!m) fail(`"${value}" is not a size (use bytes, or a number with K, M or G)`);
+/** Sizes in bytes: a plain integer, or with a K/M/G suffix (binary), from min to max. */
+function bytes(value: string, min: number, fail: (m: string) => never, max = Number.MAX_SAFE_INTEGER): number {
+  const m = /^(\d{1,20})\s*([KMG]i?B?)?$/i.exec(value);
+  if (!m) fail(`${shorten(value)} is not a size (use bytes, or a number with K, M or G)`);
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m![2] ?? '').charAt(0).toLowerCase()] ?? 1;
   const n = Number(m![1]) * mult;
   if (n < min) fail(`${value} is smaller than the minimum ${min} bytes`);
+  if (n > max) fail(`${value} is larger than the maximum ${max} bytes`);
   return n;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], fail: (m: string) => never, why = ''): T {
   const v = value.toLowerCase() as T;
-  if (!allowed.includes(v)) fail(`"${value}" is not one of ${allowed.join(' | ')}${why}`);
+  if (!allowed.includes(v)) fail(`${shorten(value)} is not one of ${allowed.join(' | ')}${why}`);
   return v;
 }
 
 function space(value: string, fail: (m: string) => never): SpaceSetting {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value);
-  if (!m) fail(`"${value}" is not a size in MiB or a percentage like 25%`);
+  if (!m) fail(`${shorten(value)} is not a size in MiB or a percentage like 25%`);
   const v = Number(m![1]);
   if (m![2] === '%' && v > 100) fail(`${value} is more than 100%`);
   return { value: v, percent: m![2] === '%' };
@@ -152,13 +154,13 @@ function yesNo(value: string, fail: (m: string) => never): boolean {
   const v = value.toLowerCase();
   if (v === 'yes') return true;
   if (v === 'no') return false;
-  return fail(`"${value}" is not yes or no`);
+  return fail(`${shorten(value)} is not yes or no`);
 }
 
 function diskAction(value: string, fail: (m: string) => never): DiskAction {
   const first = value.split(/\s+/)[0].toLowerCase();
   if (first === 'email' || first === 'exec' || first === 'single') {
-    fail(`"${value}": tsauditd does not implement ${first}; use ${DISK_ACTIONS.join(' | ')}`);
+    fail(`${shorten(value)}: tsauditd does not implement ${first}; use ${DISK_ACTIONS.join(' | ')}`);
   }
   return oneOf(value, DISK_ACTIONS, fail);
 }
@@ -200,11 +202,45 @@ const SETTERS: Record<string, Setter> = {
   stats_interval_ms: (c, v, fail) => { c.statsIntervalMs = intIn(v, 10, 100, fail, 'milliseconds (10..100: the harness needs 10 a second)'); },
   state_file: (c, v) => { c.stateFile = v; },
   oom_score_adj: (c, v, fail) => { c.oomScoreAdj = v.toLowerCase() === 'keep' ? null : intIn(v, -1000, 1000, fail, 'an integer or "keep"'); },
-  recv_buffer_bytes: (c, v, fail) => { c.recvBufferBytes = bytes(v, 0, fail); },
+  // SO_RCVBUFFORCE takes a C int: a larger value would wrap in the native code
+  recv_buffer_bytes: (c, v, fail) => { c.recvBufferBytes = bytes(v, 0, fail, RECV_BUFFER_MAX); },
   recv_batch: (c, v, fail) => { c.recvBatch = intIn(v, 1, 1024, fail); },
 };
 
 export const KNOWN_KEYS: readonly string[] = Object.keys(SETTERS);
+
+/** The largest recv_buffer_bytes: 2^31 - 1, what the kernel's int socket option holds. */
+export const RECV_BUFFER_MAX = 2 ** 31 - 1;
+/** A config file longer than this is not an auditd.conf (those are a few KiB). */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+/** Keys whose value is a file the daemon writes. */
+const FILE_KEYS = ['log_file', 'stats_file', 'state_file'] as const;
+
+/** A path tsauditd writes or reads: one line, no NUL, not `/`, not a directory name. */
+function checkPath(key: string, value: string, fail: (msg: string) => never, isDir: boolean): void {
+  if (/[\x00-\x1f\x7f]/.test(value)) fail(`${key} ${shorten(value)} holds a control character (NUL, tab...); give a plain path`);
+  if (value.length > 4095) fail(`${key} is ${value.length} characters; paths end at 4095 (PATH_MAX)`);
+  if (!isDir && (value === '/' || value.endsWith('/'))) fail(`${key} ${shorten(value)} names a directory; give a file, e.g. /var/log/audit/audit.log`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Cross-key rules, after every line is read (what auditd's sanity_check refuses too). */
+function checkCombinations(cfg: DaemonConfig, seen: Map<string, number>, file: string): void {
+  const l = cfg.spaceLeft;
+  const a = cfg.adminSpaceLeft;
+  if (l.percent === a.percent && l.value <= a.value) {
+    const unit = l.percent ? '%' : ' MiB';
+    throw new ConfigError(`space_left (${l.value}${unit}) must be larger than admin_space_left (${a.value}${unit}), as auditd requires: raise space_left or lower admin_space_left`,
+      file, seen.get('space_left') ?? seen.get('admin_space_left') ?? 0);
+  }
+}
 
 /** Parse auditd.conf text. `file` is used in messages and to resolve relative paths (its dir). */
 export function parseConfig(text: string, file: string, configDir: string): DaemonConfig {
@@ -219,22 +255,24 @@ export function parseConfig(text: string, file: string, configDir: string): Daem
     const line = raw.replace(/\r$/, '').trim();
     if (line === '' || line.startsWith('#')) return;
     const eq = line.indexOf('=');
-    if (eq < 0) fail(`"${line}" is not "key = value"`);
+    if (eq < 0) fail(`${shorten(line)} is not "key = value"`);
     const key = line.slice(0, eq).trim().toLowerCase();
     const value = line.slice(eq + 1).trim();
-    if (!/^[a-z_0-9]+$/.test(key)) fail(`"${line.slice(0, eq).trim()}" is not a keyword`);
+    if (!/^[a-z_0-9]+$/.test(key)) fail(`${shorten(line.slice(0, eq).trim())} is not a keyword`);
     if (value === '') fail(`${key} has no value`);
     if (seen.has(key)) fail(`${key} is set twice (first on line ${seen.get(key)})`);
     seen.set(key, lineNo);
     if (IGNORED_AUDITD_KEYS.includes(key)) return;
     const setter = SETTERS[key];
     if (!setter) {
-      fail(`unknown keyword "${key}"; tsauditd knows ${KNOWN_KEYS.join(', ')} ` +
+      fail(`unknown keyword ${shorten(key, 40)}; tsauditd knows ${KNOWN_KEYS.join(', ')} ` +
         `and ignores auditd's ${IGNORED_AUDITD_KEYS.join(', ')}`);
     }
-    setter(cfg, value, fail);
+    if ((FILE_KEYS as readonly string[]).includes(key) || key === 'plugin_dir') checkPath(key, value, fail, key === 'plugin_dir');
+    setter(cfg, value, (msg) => fail(`${key}: ${msg}`));
     if (key === 'queue_lwm') lwmLine = lineNo;
   });
+  checkCombinations(cfg, seen, file);
   if (!seen.has('queue_lwm')) cfg.queueLwm = Math.floor(cfg.queueHwm / 2);
   if (cfg.queueLwm >= cfg.queueHwm) {
     throw new ConfigError(`queue_lwm (${cfg.queueLwm}) must be below queue_hwm (${cfg.queueHwm})`, file, lwmLine || seen.get('queue_hwm') || 0);
@@ -247,17 +285,21 @@ export function parseConfig(text: string, file: string, configDir: string): Daem
   cfg.pluginDir = abs(cfg.pluginDir);
   cfg.statsFile = abs(cfg.statsFile);
   cfg.stateFile = abs(cfg.stateFile);
+  for (const [key, path] of [['log_file', cfg.logFile], ['stats_file', cfg.statsFile], ['state_file', cfg.stateFile]] as const) {
+    if (isDirectory(path)) throw new ConfigError(`${key} ${shorten(path)} is a directory; give a file in it, e.g. ${join(path, key === 'log_file' ? 'audit.log' : `tsauditd.${key.replace('_file', '')}`)}`, file, seen.get(key) ?? 0);
+  }
   return cfg;
 }
 
 export function loadConfig(configDir: string): DaemonConfig {
   const file = join(resolve(configDir), 'auditd.conf');
   let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read the config: ${(err as Error).message}`, file, 0);
+  const r = readTextFile(file, CONFIG_MAX_BYTES);
+  if (!r.ok) {
+    const { detail, hint } = describeReadProblem(r.problem, 'config file');
+    throw new ConfigError(`the config ${detail}; ${hint}`, file, r.problem.kind === 'not-utf8' ? r.problem.line : 0);
   }
+  text = r.text;
   return parseConfig(text, file, configDir);
 }
 

@@ -8,6 +8,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { packageVersion, programPath } from '../lib/paths.ts';
 import { ConfigError, LIVE_KEYS, loadConfig, lwmBytes, type DaemonConfig, type SpaceSetting } from './config.ts';
 import { unpackBatch } from './input-decode.ts';
 import type { InputMessage, InputWorkerData } from './input-worker.ts';
@@ -19,7 +20,7 @@ import { collectStats, writeStatsFile, type DaemonStats } from './stats.ts';
 import { writeStateReport } from './state-report.ts';
 import type { AuditRecord, Dispatcher, LogSink, LogSinkStats, PluginStats } from './types.ts';
 
-export const VERSION = '0.1.0';
+export const VERSION = packageVersion();
 /** records per sink.write: big enough to amortise, small enough to keep latency and memory flat */
 const OUT_CHUNK = 4096;
 /** writes in flight at once: the writer coalesces what queues behind the one on the disk */
@@ -164,8 +165,8 @@ export class Daemon {
       sabI32: this.q.sabI32, sabI64: this.q.sabI64, pid: process.pid,
       recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch,
     };
-    // the worker is a fresh module graph: its .mjs entry registers tsx, then loads input-worker.ts
-    const worker = new Worker(new URL('./input-worker-boot.mjs', import.meta.url), { workerData: data });
+    // the built JavaScript, also when this module runs from source under tsx (tests)
+    const worker = new Worker(programPath('auditd/input-worker.ts'), { workerData: data });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -419,15 +420,17 @@ export function consoleLogger(verbose: boolean): Logger {
   };
 }
 
-const USAGE = `usage: tsauditd [-n] [-f] -c DIR
+const USAGE = `usage: tsauditd [-n] [-f] -c DIR | --version
   -n      do not fork (run in the foreground without diagnostics)
   -f      foreground, diagnostics on stderr (implies -n)
-  -c DIR  config directory: reads DIR/auditd.conf; relative paths in it are under DIR`;
+  -c DIR  config directory: reads DIR/auditd.conf; relative paths in it are under DIR
+  --version  print tsauditd's version and exit`;
 
 export interface CliArgs {
   configDir: string;
   foreground: boolean;
   noFork: boolean;
+  version?: boolean;
 }
 
 export function parseArgs(argv: string[]): CliArgs | string {
@@ -441,6 +444,7 @@ export function parseArgs(argv: string[]): CliArgs | string {
       if (!v) return '-c needs a directory';
       out.configDir = v;
     } else if (a === '-h' || a === '--help') return '';
+    else if (a === '--version') out.version = true;
     else return `unknown argument "${a}"`;
   }
   return out;
@@ -452,6 +456,10 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof args === 'string') {
     process.stderr.write(`${args ? `tsauditd: ${args}\n` : ''}${USAGE}\n`);
     return args ? 2 : 0;
+  }
+  if (args.version) {
+    process.stdout.write(`tsauditd ${VERSION}\n`);
+    return 0;
   }
   if (!args.noFork) {
     // auditd forks into the background; we re-run ourselves detached with -n and return.

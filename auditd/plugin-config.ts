@@ -15,6 +15,7 @@
 
 import { promises as fsp, constants as C } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
+import { describeReadProblem, readTextFile, shorten } from '../harness/input/untrusted.ts';
 
 export type OverflowAction = 'drop' | 'block';
 
@@ -41,6 +42,9 @@ export interface PluginDefaults {
 
 /** auditd.conf defaults: q_depth 2000 (Debian ships 1200), max_restarts 10; drop like `syslog`. */
 export const PLUGIN_DEFAULTS: PluginDefaults = { qDepth: 2000, overflowAction: 'drop', maxRestarts: 10 };
+
+/** Bounds on plugins.d (docs/tsauditd.md): far above auditd's own use. */
+export const PLUGIN_LIMITS = { files: 64, fileBytes: 64 * 1024 };
 
 export class PluginConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,12 +86,12 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
     const at = (col: number): string => `${file}:${lineNo}:${col}`;
     const name = toks[0].t;
     if (toks.length < 2 || toks[1].t !== '=') {
-      errors.push(`${at(toks[0].col)}: expected "${name} = value" (keyword, a space-separated "=", then the value)`);
+      errors.push(`${at(toks[0].col)}: expected "${shorten(name, 40).slice(1, -1)} = value" (keyword, a space-separated "=", then the value)`);
       continue;
     }
     const vals = toks.slice(2);
     if (vals.length === 0) {
-      errors.push(`${at(toks[1].col)}: "${name}" has no value; write "${name} = <value>" or remove the line`);
+      errors.push(`${at(toks[1].col)}: ${shorten(name, 40)} has no value; write "${shorten(name, 40).slice(1, -1)} = <value>" or remove the line`);
       continue;
     }
     const key = name.toLowerCase();
@@ -103,7 +107,7 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
     seen.add(key);
     const int = (min: number): number | null => {
       if (!/^\d+$/.test(v.t) || Number(v.t) < min) {
-        errors.push(`${at(v.col)}: "${key}" must be an integer >= ${min}, got "${v.t}"`);
+        errors.push(`${at(v.col)}: "${key}" must be an integer >= ${min}, got ${shorten(v.t)}`);
         return null;
       }
       return Number(v.t);
@@ -113,18 +117,18 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
         if (!one()) break;
         if (/^yes$/i.test(v.t)) cfg.active = true;
         else if (/^no$/i.test(v.t)) cfg.active = false;
-        else errors.push(`${at(v.col)}: active must be yes or no, got "${v.t}"`);
+        else errors.push(`${at(v.col)}: active must be yes or no, got ${shorten(v.t)}`);
         break;
       case 'direction':
         if (!one()) break;
-        if (!/^(out|in)$/i.test(v.t)) errors.push(`${at(v.col)}: direction must be out (deprecated key; remove it), got "${v.t}"`);
+        if (!/^(out|in)$/i.test(v.t)) errors.push(`${at(v.col)}: direction must be out (deprecated key; remove it), got ${shorten(v.t)}`);
         break;
       case 'path':
         if (!one()) break;
         if (/^builtin_/i.test(v.t)) {
-          errors.push(`${at(v.col)}: builtin plugins (${v.t}) do not exist in tsauditd; give the absolute path of a program`);
+          errors.push(`${at(v.col)}: builtin plugins (${shorten(v.t, 40)}) do not exist in tsauditd; give the absolute path of a program`);
         } else if (!isAbsolute(v.t)) {
-          errors.push(`${at(v.col)}: path must be absolute, got "${v.t}"`);
+          errors.push(`${at(v.col)}: path must be absolute, got ${shorten(v.t)}`);
         } else {
           cfg.path = v.t;
         }
@@ -133,7 +137,7 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
         if (!one()) break;
         if (/^always$/i.test(v.t)) break;
         if (/^builtin$/i.test(v.t)) warnings.push(`${at(v.col)}: type = builtin is obsolete; treated as always`);
-        else errors.push(`${at(v.col)}: type must be always, got "${v.t}"`);
+        else errors.push(`${at(v.col)}: type must be always, got ${shorten(v.t)}`);
         break;
       case 'args':
         cfg.args = vals.map((x) => x.t);
@@ -142,7 +146,7 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
         if (!one()) break;
         if (/^string$/i.test(v.t)) cfg.format = 'string';
         else if (/^binary$/i.test(v.t)) errors.push(`${at(v.col)}: format = binary is not supported by tsauditd; use format = string`);
-        else errors.push(`${at(v.col)}: format must be string, got "${v.t}"`);
+        else errors.push(`${at(v.col)}: format must be string, got ${shorten(v.t)}`);
         break;
       case 'q_depth': {
         if (!one()) break;
@@ -159,11 +163,11 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
       case 'overflow_action':
         if (!one()) break;
         if (v.t === 'drop' || v.t === 'block') cfg.overflowAction = v.t;
-        else errors.push(`${at(v.col)}: overflow_action must be drop or block, got "${v.t}"`);
+        else errors.push(`${at(v.col)}: overflow_action must be drop or block, got ${shorten(v.t)}`);
         break;
       default:
         errors.push(
-          `${at(toks[0].col)}: unknown keyword "${name}"; known: active, direction, path, type, args, format, q_depth, overflow_action, max_restarts`,
+          `${at(toks[0].col)}: unknown keyword ${shorten(name, 40)}; known: active, direction, path, type, args, format, q_depth, overflow_action, max_restarts`,
         );
     }
   }
@@ -202,21 +206,49 @@ export async function readPluginDir(
   try {
     names = (await fsp.readdir(dir)).filter((n) => n.endsWith('.conf')).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new PluginConfigError([code === 'ENOTDIR'
+      ? `${dir}: plugin_dir is a file, not a directory; point plugin_dir at a directory of *.conf files`
+      : code === 'ELOOP'
+        ? `${dir}: plugin_dir is a symlink loop; point plugin_dir at a directory of *.conf files`
+        : `${dir}: plugin_dir cannot be read (${code ?? (e as Error).message}); check the path and its permissions`]);
+  }
+  if (names.length > PLUGIN_LIMITS.files) {
+    throw new PluginConfigError([`${dir}: ${names.length} *.conf files; tsauditd reads at most ${PLUGIN_LIMITS.files} plugins`]);
   }
   const out: PluginConfig[] = [];
   const problems: string[] = [];
   for (const n of names) {
     const file = join(dir, n);
-    const st = await fsp.stat(file);
-    if (!st.isFile()) continue;
+    let st;
+    try {
+      st = await fsp.stat(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      problems.push(`${file}:1:1: ${code === 'ENOENT' ? 'a symlink to a file that does not exist' : code === 'ELOOP' ? 'a symlink loop' : `cannot be read (${code})`}; remove it or fix the link`);
+      continue;
+    }
+    if (!st.isFile()) {
+      onWarn(`${file}: not a regular file; ignored`);
+      continue;
+    }
+    if (st.size > PLUGIN_LIMITS.fileBytes) {
+      problems.push(`${file}:1:1: ${st.size} bytes; a plugin config is a few lines (limit ${PLUGIN_LIMITS.fileBytes} bytes)`);
+      continue;
+    }
     // auditd refuses plugin configs that others could rewrite: they name programs it runs as root.
     if (st.mode & 0o022) {
       problems.push(`${file}:1:1: group or world writable; chmod go-w it (it names a program run as root)`);
       continue;
     }
-    const text = await fsp.readFile(file, 'utf8');
+    const read = readTextFile(file, PLUGIN_LIMITS.fileBytes);
+    if (!read.ok) {
+      const { detail, hint } = describeReadProblem(read.problem, 'plugin config');
+      problems.push(`${file}:${read.problem.kind === 'not-utf8' ? `${read.problem.line}:${read.problem.col}` : '1:1'}: ${detail}; ${hint}`);
+      continue;
+    }
+    const text = read.text;
     const r = parsePluginConf(text, file, defaults);
     for (const w of r.warnings) onWarn(w);
     problems.push(...r.errors);

@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-// tsauditd entry: registers tsx so the TypeScript sources run as they are (no build step), then
-// hands over to auditd/main.ts. The input worker gets tsx through its own execArgv.
-import { register } from 'tsx/esm/api';
+// The `tsauditd` daemon: runs the built JavaScript of auditd/main.ts (npm install builds it).
+import { builtEntry } from '../../lib/built-entry.mjs';
 
-register();
-const { main } = await import('../main.ts');
+const { main } = await builtEntry('auditd/main.js', 'tsauditd');
 const code = await main(process.argv.slice(2));
 process.exit(code);

@@ -1,10 +1,11 @@
 // Collect a CI suite's run folders into one artifacts directory: per run, the report helper's
 // report.html/junit.xml/summary.md (writeRunArtifacts, when harness/report provides it); for the
 // suite, one junit.xml, one TAP file (each run a subtest) and one summary.md.
-// usage: npx tsx ci/lib/collect.ts ARTIFACTS_DIR SUITE_NAME
+// usage: node lib/built-entry.mjs ci/lib/collect.ts ARTIFACTS_DIR SUITE_NAME
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { programPath } from '../../lib/paths.ts';
 
 interface Summary {
   scenario: string; daemon: string; policy: string | null; verdict: 'pass' | 'fail'; durationMs: number; ended?: string;
@@ -18,9 +19,11 @@ const runsDir = join(art, 'runs');
 const dirs = existsSync(runsDir) ? readdirSync(runsDir).map((d) => join(runsDir, d)).filter((d) => existsSync(join(d, 'summary.json'))).sort() : [];
 const failedRuns = existsSync(join(art, 'failed-to-run.txt')) ? readFileSync(join(art, 'failed-to-run.txt'), 'utf8').trim().split('\n').filter(Boolean) : [];
 
-const reportIndex = fileURLToPath(new URL('../../harness/report/index.ts', import.meta.url));
+// the report module's built JavaScript (absent in a checkout without harness/report)
+let reportIndex: string | null = null;
+try { reportIndex = programPath('harness/report/index.ts'); } catch { /* not here: reports skipped, said below */ }
 let writeRunArtifacts: ((dir: string) => Promise<void>) | null = null;
-if (existsSync(reportIndex)) {
+if (reportIndex) {
   try {
     writeRunArtifacts = (await import(pathToFileURL(reportIndex).href)).writeRunArtifacts ?? null;
   } catch (err) {

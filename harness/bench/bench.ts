@@ -4,8 +4,9 @@
 import { loadScenario } from '../scenario/load-scenario.ts';
 import { runScenario, type RunSummary } from '../run/run-scenario.ts';
 import { HWM_SLACK_BYTES } from '../verdict/assertions.ts';
+import { packageFile } from '../../lib/paths.ts';
 
-export const BENCH_SCENARIO = new URL('../../loads/bench/openat-max.yaml', import.meta.url).pathname;
+export const BENCH_SCENARIO = packageFile('loads/bench/openat-max.yaml');
 
 export interface BenchRow {
   daemon: 'tsauditd' | 'auditd';

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx: no build step, and the sources are what runs.
-import { register } from 'tsx/esm/api';
+// The `auditstorm` command: runs the built JavaScript of harness/cli/main.ts (npm install builds it).
+import { builtEntry } from '../../lib/built-entry.mjs';
 
-register();
-const { main } = await import('../cli/main.ts');
+const { main } = await builtEntry('harness/cli/main.js', 'auditstorm');
 main(process.argv);

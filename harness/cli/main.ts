@@ -1,5 +1,8 @@
-// The `auditstorm` command line: one file per group of commands under commands/.
+// The `auditstorm` command line: one file per group of commands under commands/. Each command
+// imports what it needs when it runs, so `--help` or `validate` load only commander and the
+// command's own modules.
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../../lib/paths.ts';
 import { ExitCode } from './exit-codes.ts';
 import { reportError } from './output.ts';
 import { registerHostCommands } from './commands/host.ts';
@@ -10,16 +13,19 @@ import { registerReproduceCommands } from './commands/reproduce.ts';
 import { registerSoakCommands } from './commands/soak.ts';
 import { registerReportCommands } from './commands/report.ts';
 
+const reported = (err: unknown) => reportError(err).then((code) => { process.exitCode = code; });
+
 function run(fn: () => Promise<number>): void {
   fn().then(
     (code) => { process.exitCode = code; },
-    (err) => { process.exitCode = reportError(err); },
+    reported,
   );
 }
 
 export function buildProgram(): Command {
   const program = new Command('auditstorm')
     .description('stress-test and fault-inject Linux audit daemons on a real kernel')
+    .version(packageVersion(), '-V, --version', 'print auditstorm\'s version')
     .exitOverride()
     .showHelpAfterError();
   registerHostCommands(program, run);
@@ -43,6 +49,6 @@ export function main(argv: string[]): void {
       process.exitCode = err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
       return;
     }
-    process.exitCode = reportError(err);
+    void reported(err);
   }
 }

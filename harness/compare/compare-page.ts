@@ -1,10 +1,11 @@
 // compare.html: the runs' curves overlaid on shared axes (one time grid for all), the table of
 // medians and ratios, and links to each run's own report.
 import { relative } from 'node:path';
-import { CHART_DEFS, RUN_COLORS, type Chart, type ChartSeries, type Mark, type PageData, type Shade } from '../report/charts.ts';
+import { applyBreaks, CHART_DEFS, RUN_COLORS, type Chart, type ChartSeries, type Mark, type PageData, type Shade } from '../report/charts.ts';
 import { widenEnvelope } from '../report/envelope.ts';
 import { esc, renderPage } from '../report/page.ts';
 import type { RunData } from '../report/run-data.ts';
+import { firstScreen } from '../report/first-screen.ts';
 import type { CompareGroup, CompareRun } from './compare-math.ts';
 import { COLUMNS } from './compare-table.ts';
 
@@ -26,7 +27,9 @@ export function comparePageData(runs: RunData[], labels: string[]): PageData {
       const c = def.build(r);
       // the run's data lines (not its limits): one colour per daemon, dashed for a second line
       c.series.filter((s) => s.kind === 'envelope').forEach((s, j) => {
-        series.push({ label: `${labels[i]}${c.series.length > 1 && def.id === 'rate' ? ` ${s.label}` : ''}`, color: colorOf(i), kind: 'envelope', min: pad(s.min), max: pad(s.max), dash: j > 0 });
+        const named = c.series.filter((x) => x.kind === 'envelope').length > 1;
+        series.push({ label: `${labels[i]}${named ? ` ${s.label}` : ''}`, color: colorOf(i), kind: 'envelope', min: pad(s.min), max: pad(s.max), dash: j > 0,
+          ...(s.breakAt?.length ? { breakAt: s.breakAt } : {}) });
       });
       if (c.note && !c.series.some((s) => s.kind === 'envelope' && s.max?.some((v) => v !== null))) note = [note, `${labels[i]}: ${c.note}`].filter(Boolean).join('; ');
     });
@@ -39,7 +42,7 @@ export function comparePageData(runs: RunData[], labels: string[]): PageData {
     for (const m of r.oomKills) marks.push({ ...m, label: `${labels[i]}: ${m.label}`, color: colorOf(i), dash: false });
     for (const m of r.restarts) marks.push({ ...m, label: `${labels[i]}: ${m.label}`, color: colorOf(i), dash: true });
   });
-  return { x: longest, widthMs, charts, shades, marks, envelopeBands: false };
+  return applyBreaks({ x: longest, widthMs, charts, shades, marks, envelopeBands: false });
 }
 
 export function renderComparePage(o: { scenario: string; outDir: string; runs: CompareRun[]; groups: CompareGroup[]; data: RunData[] }): string {
@@ -57,6 +60,8 @@ export function renderComparePage(o: { scenario: string; outDir: string; runs: C
   const top = `
 <h1>${esc(o.scenario)}: ${esc(o.groups.map((g) => g.label).join(' vs '))}</h1>
 <p class="muted">${o.runs.length} run(s); medians per daemon, ratios against ${esc(o.groups[0]?.label ?? '')}</p>
+<div class="cards" id="answers">${o.data.map((d, i) => `<section class="card" data-run="${esc(labels[i])}"><h3>${esc(labels[i])} <span class="verdict ${esc(d.summary?.verdict ?? 'unknown')}">${esc((d.summary?.verdict ?? 'unknown').toUpperCase())}</span></h3>
+${firstScreen(d.summary, `accounting-${i}`)}</section>`).join('\n')}</div>
 <h2>Medians</h2>
 <table id="medians"><tr><th>daemon</th><th>verdicts</th>${head}</tr>${groupRows}</table>
 <h2>Runs</h2>

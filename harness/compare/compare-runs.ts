@@ -12,7 +12,9 @@ import { compareTable } from './compare-table.ts';
 import { renderComparePage } from './compare-page.ts';
 import { daemonLabel } from '../report/format.ts';
 
-export const DEFAULT_DAEMONS = 'tsauditd:block,tsauditd:drop,tsauditd:unbounded,auditd';
+import { DEFAULT_COMPARE_DAEMONS as DEFAULT_DAEMONS } from '../scenario/names.ts';
+
+export { DEFAULT_DAEMONS };
 
 export interface DaemonSpec {
   daemon: string;

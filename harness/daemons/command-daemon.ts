@@ -23,4 +23,9 @@ export class CommandDaemon extends ProcessDaemon {
   }
 
   version(): string { return 'unknown'; }
+
+  override statsPath(): string | null {
+    if (!this.spec.stats) return null;
+    return isAbsolute(this.spec.stats) ? this.spec.stats : resolve(this.spec.stats);
+  }
 }

@@ -1,7 +1,30 @@
-// auditd.conf text from a map of keys: the syntax auditd and tsauditd share.
+// auditd.conf text from a map of keys: the syntax auditd and tsauditd share. A key or value that
+// could end its line (newline, CR, NUL, any control character) is refused, not escaped: the
+// format has no escapes, and a value with a line break would inject a key of its own.
 export type ConfigMap = Record<string, string | number | boolean>;
 
+export class ConfigRenderError extends Error {
+  constructor(readonly key: string, message: string) {
+    super(message);
+    this.name = 'ConfigRenderError';
+  }
+}
+
+const KEY = /^[a-z_][a-z0-9_]*$/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 export function renderConfig(map: ConfigMap, header: string): string {
-  const lines = Object.entries(map).map(([k, v]) => `${k} = ${typeof v === 'boolean' ? (v ? 'yes' : 'no') : v}`);
+  if (CONTROL.test(header)) throw new ConfigRenderError('', 'the auditd.conf header comment holds a control character');
+  const lines = Object.entries(map).map(([k, v]) => {
+    if (!KEY.test(k)) throw new ConfigRenderError(k, `auditd.conf key ${JSON.stringify(k.slice(0, 80))} is not a lower-case word with "_"`);
+    const text = typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new ConfigRenderError(k, `auditd.conf ${k}: ${v} is not a finite number`);
+    const bad = CONTROL.exec(text);
+    if (bad) {
+      throw new ConfigRenderError(k, `auditd.conf ${k}: the value holds control character 0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')} at character ${bad.index + 1}; a value is one line of text (a newline would inject a line into the file)`);
+    }
+    if (text.trim() === '') throw new ConfigRenderError(k, `auditd.conf ${k}: empty value`);
+    return `${k} = ${text}`;
+  });
   return `# ${header}\n${lines.join('\n')}\n`;
 }

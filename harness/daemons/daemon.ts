@@ -23,6 +23,8 @@ export interface DaemonSpec {
   /** command: the command line, and the log it writes */
   command?: string[];
   log?: string;
+  /** command: a JSON stats file it writes (optional) */
+  stats?: string;
 }
 
 export interface StartContext {

@@ -3,10 +3,10 @@
 // with mode 0750 or 0755.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../lib/paths.ts';
 
 export const SINK_NAME = 'auditstorm-sink';
-export const SINK_PATH = fileURLToPath(new URL('./plugin-sink.sh', import.meta.url));
+export const SINK_PATH = packageFile('harness/faults/plugin-sink.sh');
 
 export function writeSinkPlugin(pluginDir: string): string {
   mkdirSync(pluginDir, { recursive: true });

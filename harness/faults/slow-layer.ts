@@ -9,15 +9,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostSession } from '../host/host-session.ts';
 import { defineUndo } from '../host/undo-registry.ts';
+import { SLOWFS_PATH, SLOWFS_SOURCE } from '../host/setup.ts';
 import { host, hostQuiet } from './command.ts';
 import { isMounted } from './mounts.ts';
 
-export const SLOWFS_SOURCE = fileURLToPath(new URL('./native/slowfs.c', import.meta.url));
-export const SLOWFS_PATH = fileURLToPath(new URL('./native/build/slowfs', import.meta.url));
+export { SLOWFS_PATH, SLOWFS_SOURCE };
 
 export interface SlowLayerUndo { backing: string; mountPoint: string }
 

@@ -1,11 +1,24 @@
 // What v1 and v2 run cgroups share: membership, spawning into the group, and removal.
 import { dirname, join } from 'node:path';
 import type { CgroupVersion } from './cgroup-detect.ts';
-import { CgroupError, emptyAndRemove, listPids, writeText } from './cgroup-fs.ts';
+import { CgroupError, emptyAndRemove, listPids, readKeyed, writeText } from './cgroup-fs.ts';
 import { removeCgroupState } from './cgroup-state.ts';
 import type { CgroupDirs, CpuThrottleStat, IoLimit, MemoryUsage, RunCgroup } from './cgroup-types.ts';
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Anonymous and page-cache bytes from a memory.stat file (keys differ by version); nulls when
+ *  the file or a key is missing, so a sample without the split still has its usage. */
+export function memoryStat(path: string, anonKey: string, fileKey: string): { anonBytes: number | null; fileBytes: number | null } {
+  let stat: Record<string, number>;
+  try {
+    stat = readKeyed(path);
+  } catch {
+    return { anonBytes: null, fileBytes: null };
+  }
+  const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+  return { anonBytes: num(stat[anonKey]), fileBytes: num(stat[fileKey]) };
+}
 
 export function parseDevice(device: string): string {
   if (!/^\d+:\d+$/.test(device)) {

@@ -11,6 +11,10 @@ export interface MemoryUsage {
   limitBytes: number | null;
   /** OOM kills inside this cgroup: memory.oom_control `oom_kill` (v1) / memory.events (v2) */
   oomKills: number;
+  /** anonymous memory charged here (heap, stacks): memory.stat `total_rss` (v1) / `anon` (v2); null when unreadable */
+  anonBytes: number | null;
+  /** page cache charged here (the log's written pages, tmpfs): memory.stat `total_cache` (v1) / `file` (v2); null when unreadable */
+  fileBytes: number | null;
 }
 
 export interface CpuThrottleStat {

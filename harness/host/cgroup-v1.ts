@@ -2,7 +2,7 @@
 // run's group is up to three same-named directories.
 import { join } from 'node:path';
 import { CgroupError, exists, readKeyed, readNumber, writeText } from './cgroup-fs.ts';
-import { parseDevice, RunCgroupBase } from './cgroup-base.ts';
+import { memoryStat, parseDevice, RunCgroupBase } from './cgroup-base.ts';
 import type { CpuThrottleStat, IoLimit, MemoryUsage } from './cgroup-types.ts';
 
 // The kernel reports "no limit" as PAGE_COUNTER_MAX pages, a number near 2^63.
@@ -46,6 +46,7 @@ export class CgroupV1 extends RunCgroupBase {
       peakBytes: readNumber(this.mem('memory.max_usage_in_bytes')),
       limitBytes: limit >= UNLIMITED_ABOVE ? null : limit,
       oomKills: readKeyed(this.mem('memory.oom_control')).oom_kill ?? 0,
+      ...memoryStat(this.mem('memory.stat'), 'total_rss', 'total_cache'),
     };
   }
 

@@ -2,7 +2,7 @@
 // its cgroup.subtree_control).
 import { join } from 'node:path';
 import { CgroupError, exists, readKeyed, readNumber, writeText } from './cgroup-fs.ts';
-import { parseDevice, RunCgroupBase } from './cgroup-base.ts';
+import { memoryStat, parseDevice, RunCgroupBase } from './cgroup-base.ts';
 import type { CpuThrottleStat, IoLimit, MemoryUsage } from './cgroup-types.ts';
 
 export class CgroupV2 extends RunCgroupBase {
@@ -31,6 +31,7 @@ export class CgroupV2 extends RunCgroupBase {
       peakBytes: exists(this.f('memory.peak')) ? readNumber(this.f('memory.peak')) : null,
       limitBytes: Number.isFinite(limit) ? limit : null,
       oomKills: readKeyed(this.f('memory.events')).oom_kill ?? 0,
+      ...memoryStat(this.f('memory.stat'), 'anon', 'file'),
     };
   }
 

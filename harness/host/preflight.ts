@@ -6,6 +6,7 @@ import { kernelHz } from '../kernel/kernel-hz.ts';
 import { lockPath } from './paths.ts';
 import { isAlive, procCommand, type ProcIdentity } from './proc-identity.ts';
 import { readState } from './state-file.ts';
+import { packageFile } from '../../lib/paths.ts';
 
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
@@ -121,7 +122,7 @@ export async function preflight(options: PreflightOptions = {}): Promise<Check[]
     : { name: 'Debian auditd tools', level: 'warn', detail: `missing: ${tools.join(', ')} (the reference peer and the parser of logs)`,
       fix: 'apt-get install auditd (auditstorm setup does it); do not start its service' });
 
-  const native = new URL('../../auditd/native/build/Release/audit_socket.node', import.meta.url);
+  const native = packageFile('auditd/native/build/Release/audit_socket.node');
   add(existsSync(native)
     ? { name: 'tsauditd native socket', level: 'ok', detail: 'built' }
     : { name: 'tsauditd native socket', level: 'fail', detail: 'auditd/native/build/Release/audit_socket.node is missing',

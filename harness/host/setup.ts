@@ -6,33 +6,46 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SLOWFS_PATH, SLOWFS_SOURCE } from '../faults/slow-layer.ts';
+import { PACKAGE_ROOT, packageFile } from '../../lib/paths.ts';
 
 export class SetupError extends Error {}
 
-// command -> Debian package: auditd is the reference peer and the parser of our logs; chromium
-// renders report.html in the browser test; e2fsprogs (mkfs.ext4) and util-linux (losetup,
-// fsfreeze) back the disk faults.
+// command -> Debian package: auditd is the reference peer and the parser of our logs;
+// e2fsprogs (mkfs.ext4) and util-linux (losetup, fsfreeze) back the disk faults.
 const DEBIAN_PACKAGES: Record<string, string> = {
   auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
-  chromium: 'chromium', 'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+  'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+  // slowfs (slow-disk's FUSE layer) is built here with cc against libfuse3
   fusermount3: 'fuse3', cc: 'gcc', 'pkg-config': 'pkg-config',
 };
 // headers found through pkg-config -> Debian package
 const DEBIAN_DEV_PACKAGES: Record<string, string> = { fuse3: 'libfuse3-dev' };
 
+/** slowfs's source and binary (the faults layer finds them the same way) */
+export const SLOWFS_SOURCE = packageFile('harness/faults/native/slowfs.c');
+export const SLOWFS_PATH = packageFile('harness/faults/native/build/slowfs');
+// Chromium (~300 MB) only draws report.html for a screenshot, the report browser test and the
+// documentation figures; runs never need it, so only `setup --browser` installs it.
+const BROWSER_PACKAGES: Record<string, string> = { chromium: 'chromium' };
+
+export interface SetupOptions {
+  /** also install Debian's chromium, for `report --screenshot`, the browser test and docs:figures */
+  browser?: boolean;
+}
+
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 const hasPkgConfig = (name: string) => has('pkg-config') && spawnSync('pkg-config', ['--exists', name], { stdio: 'ignore' }).status === 0;
 
-export function missingPackages(): string[] {
+export function missingPackages(opts: SetupOptions = {}): string[] {
+  const wanted = { ...DEBIAN_PACKAGES, ...(opts.browser ? BROWSER_PACKAGES : {}) };
   return [...new Set([
-    ...Object.entries(DEBIAN_PACKAGES).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg),
+    ...Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg),
     ...Object.entries(DEBIAN_DEV_PACKAGES).filter(([name]) => !hasPkgConfig(name)).map(([, pkg]) => pkg),
   ])];
 }
 
-/** Build slowfs (harness/faults/native) when its binary is missing or older than its source. */
+/** Build slowfs when its binary is missing or older than its source. */
 export function buildSlowfs(log: (line: string) => void): void {
   if (existsSync(SLOWFS_PATH) && statSync(SLOWFS_PATH).mtimeMs >= statSync(SLOWFS_SOURCE).mtimeMs) return;
   log('building slowfs, the FUSE layer of slow-disk (cc + libfuse3)');
@@ -58,11 +71,11 @@ function withServicesHeld(fn: () => void): void {
   }
 }
 
-export function setup(log: (line: string) => void): void {
+export function setup(log: (line: string) => void, opts: SetupOptions = {}): void {
   if (process.getuid?.() !== 0) {
     throw new SetupError('auditstorm needs root: kernel audit, cgroups and /dev/kmsg are root-only. Run it as root on a VM with kernel audit.');
   }
-  const packages = missingPackages();
+  const packages = missingPackages(opts);
   if (packages.length) {
     if (!has('apt-get')) {
       throw new SetupError(`missing Debian package(s) ${packages.join(', ')} and no apt-get here: install them with your package manager`);
@@ -76,14 +89,14 @@ export function setup(log: (line: string) => void): void {
     } catch (err) {
       throw new SetupError(`apt-get install ${packages.join(' ')} failed: ${(err as Error).message}`);
     }
-    const still = missingPackages();
+    const still = missingPackages(opts);
     if (still.length) throw new SetupError(`after apt-get, still missing: ${still.join(', ')}`);
   }
-  const native = fileURLToPath(new URL('../../auditd/native/build/Release/audit_socket.node', import.meta.url));
+  const native = packageFile('auditd/native/build/Release/audit_socket.node');
   if (!existsSync(native)) {
     log('building the native audit socket (node-gyp)');
     try {
-      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+      execFileSync('npm', ['run', 'install'], { stdio: 'inherit', cwd: PACKAGE_ROOT });
     } catch (err) {
       throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
     }

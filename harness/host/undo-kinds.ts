@@ -1,13 +1,6 @@
-// Every module that registers an undo kind, so `auditstorm reset` can undo all of them.
+// Every undo kind of the host layer, so `auditstorm reset` can undo all of them. Changes made by
+// higher layers (faults) are recorded as data: `steps` records (undo-steps.ts) that say what to
+// write back, remove, signal or run, so this layer never imports theirs.
 import './process-undo.ts';
 import './cgroup-undo.ts';
-// faults (issue 5): each module registers the undo of the host change it makes
-import '../faults/log-volume.ts';
-import '../faults/stall-daemon.ts';
-import '../faults/plugin-stall.ts';
-import '../faults/freeze-fs.ts';
-import '../faults/disk-full.ts';
-import '../faults/slow-disk.ts';
-import '../faults/slow-layer.ts';
-import '../faults/cpu-starve.ts';
-import '../faults/memory-squeeze.ts';
+import './undo-steps.ts';

@@ -39,6 +39,12 @@ export interface AggregateSummary {
   peakRssBytes: number | null;
   peakHwmBytes: number | null;
   peakRssAllBytes: number | null;
+  /** peak unread bytes in the daemon's audit socket */
+  peakSocketRmemBytes: number | null;
+  /** peak of RSS + unread socket bytes in one sample: memory held for the daemon, user and kernel side */
+  peakRssPlusSocketBytes: number | null;
+  /** increments of the socket's drop counter over the run (summed per daemon process) */
+  socketDrops: number;
   /** RSS slope from warmupMs on, bytes/s (exact least squares over every sample) */
   rssSlopeBytesPerSec: number | null;
   warmupMs: number;
@@ -62,6 +68,10 @@ export class RunAggregates {
   private peakRss: number | null = null;
   private peakHwm: number | null = null;
   private peakRssAll: number | null = null;
+  private peakRmem: number | null = null;
+  private peakRssRmem: number | null = null;
+  private socketDrops = 0;
+  private lastDrops: { pid: number; drops: number } | null = null;
   private readonly slope = new OnlineSlope();
   private cpuMax: number | null = null;
   private cpuSum = 0;
@@ -97,6 +107,17 @@ export class RunAggregates {
     this.peakRss = max(this.peakRss, x.rss);
     this.peakHwm = max(this.peakHwm, x.hwm);
     this.peakRssAll = max(this.peakRssAll, x.rssAll);
+    const sock = x.socket ?? null;
+    if (sock) {
+      this.peakRmem = max(this.peakRmem, sock.rmem);
+      if (x.rss !== null) this.peakRssRmem = max(this.peakRssRmem, x.rss + sock.rmem);
+      // the counter belongs to the socket: a restarted daemon's new socket starts at 0
+      if (x.pid !== null) {
+        if (this.lastDrops && this.lastDrops.pid === x.pid) this.socketDrops += Math.max(0, sock.drops - this.lastDrops.drops);
+        else this.socketDrops += sock.drops;
+        this.lastDrops = { pid: x.pid, drops: sock.drops };
+      }
+    }
     if (x.rss !== null && x.t >= this.warmupMs) this.slope.push(x.t / 1000, x.rss);
     if (x.cpu !== null) {
       this.cpuMax = max(this.cpuMax, x.cpu);
@@ -161,6 +182,9 @@ export class RunAggregates {
       peakRssBytes: this.peakRss,
       peakHwmBytes: this.peakHwm,
       peakRssAllBytes: this.peakRssAll,
+      peakSocketRmemBytes: this.peakRmem,
+      peakRssPlusSocketBytes: this.peakRssRmem,
+      socketDrops: this.socketDrops,
       rssSlopeBytesPerSec: this.slope.slope,
       warmupMs: this.warmupMs,
       cpu: { maxPct: this.cpuMax, meanPct: this.cpuN ? Math.round((this.cpuSum / this.cpuN) * 10) / 10 : null, seconds: Math.round(this.cpuSeconds * 100) / 100 },

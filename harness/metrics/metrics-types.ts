@@ -17,13 +17,21 @@ export interface MetricsSample {
   cpu: number | null;
   /** user+system CPU seconds of the main process so far */
   cpuSec: number | null;
-  cgroup: { usage: number; peak: number; limit: number | null; oomKills: number; throttledUs: number | null } | null;
+  /** anon / file: memory.stat's split of usage into anonymous memory and page cache (absent in
+   *  older runs, null when unreadable) */
+  cgroup: { usage: number; peak: number; limit: number | null; oomKills: number; throttledUs: number | null; anon?: number | null; file?: number | null } | null;
   kernel: { backlog: number; lost: number; waitActualMs: number; backlogLimit: number; ageMs: number } | null;
+  /** the daemon's audit socket(s) in /proc/net/netlink: unread bytes (kernel memory held for
+   *  it) and the drop counter (kauditd sends that timed out on a full buffer); null: none found */
+  socket?: { rmem: number; drops: number } | null;
   /** /proc/meminfo MemAvailable, bytes */
   memAvailable: number | null;
   /** the daemon's own stats file as it wrote it, plus ageMs (null: none) */
   daemon: DaemonStatsSample | null;
   load: { eventsPerSec: number; total: number };
+  /** bytes the kernel has queued on the daemon's audit socket that it has not read yet
+   *  (/proc/net/netlink Rmem): memory outside the daemon's RSS; absent in older runs */
+  socketUnreadBytes?: number | null;
 }
 
 /** Well-known event names; faults and the runner may add their own. */

@@ -11,6 +11,9 @@ export interface CgroupSample {
   /** true when peak is our own sampled maximum, not the kernel's */
   peakSampled: boolean;
   throttledUs: number | null;
+  /** memory.stat split of usage: anonymous memory and page cache (null: not readable) */
+  anon: number | null;
+  file: number | null;
 }
 
 export class CgroupUsageMonitor {
@@ -39,6 +42,8 @@ export class CgroupUsageMonitor {
       oomKills: u.oomKills,
       peakSampled: u.peakBytes === null,
       throttledUs,
+      anon: u.anonBytes,
+      file: u.fileBytes,
     };
   }
 }

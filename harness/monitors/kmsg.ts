@@ -7,6 +7,7 @@
 // device for the whole run and could not be cancelled at exit, and Node cannot epoll a
 // character device, so a non-blocking drain at 10 Hz is the cheap, exact way.
 import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { readAuditStamp } from '../kernel/audit-stamp.ts';
 
 export type KmsgEvent =
   | { kind: 'backlog-limit'; monoUs: number; text: string }
@@ -29,6 +30,17 @@ export type KmsgEvent =
   };
 
 export type KmsgEventKind = KmsgEvent['kind'];
+
+/** An audit record kauditd printed to the kernel log (`audit: type=N audit(SEC.MSEC:SERIAL): fields`):
+ *  a record it is about to drop (or hold, on a kernel booted with audit=1), or had no daemon for. */
+export interface PrintedAuditRecord {
+  type: number;
+  sec: number;
+  serial: number;
+  body: string;
+}
+
+export type PrintedAuditListener = (r: PrintedAuditRecord) => void;
 
 export interface KmsgRecord {
   priority: number;
@@ -63,6 +75,18 @@ export class KmsgParser {
   printedAuditRecords = 0;
   /** Date.now() when the last one was read */
   lastPrintedAt = 0;
+  /** kernel-log records the reader never saw: gaps in /dev/kmsg's sequence numbers (the ring
+   *  wrapped past the reader, EPIPE), of any kind, counted after the first record read */
+  missedRecords = 0;
+  private lastSeq: number | null = null;
+  /** each printed audit record, parsed (serial, type, fields) */
+  onAuditRecord: PrintedAuditListener | null = null;
+
+  /** Note a record's sequence number, to count the ones overwritten before they were read. */
+  sequence(rec: KmsgRecord): void {
+    if (this.lastSeq !== null && rec.seq > this.lastSeq + 1) this.missedRecords += rec.seq - this.lastSeq - 1;
+    if (this.lastSeq === null || rec.seq > this.lastSeq) this.lastSeq = rec.seq;
+  }
 
   parse(rec: KmsgRecord): KmsgEvent | null {
     const m = rec.message;
@@ -73,6 +97,10 @@ export class KmsgParser {
       if (m.startsWith('audit: type=')) {
         this.printedAuditRecords++;
         this.lastPrintedAt = Date.now();
+        if (this.onAuditRecord) {
+          const r = parsePrintedAudit(m);
+          if (r) this.onAuditRecord(r);
+        }
         return null;
       }
       if (m.includes('backlog limit exceeded')) return { kind: 'backlog-limit', monoUs, text: m };
@@ -119,6 +147,18 @@ export class KmsgParser {
   }
 }
 
+/** `audit: type=1300 audit(1700000000.123:456): arch=...` to its parts; null if it is not one. */
+export function parsePrintedAudit(m: string): PrintedAuditRecord | null {
+  const start = 12; // 'audit: type='.length
+  const sp = m.indexOf(' ', start);
+  if (sp < 0) return null;
+  const type = Number(m.slice(start, sp));
+  if (!Number.isInteger(type)) return null;
+  const stamp = readAuditStamp(m, sp + 1);
+  if (!stamp) return null;
+  return { type, sec: stamp.sec, serial: stamp.serial, body: m.slice(stamp.end) };
+}
+
 export type KmsgListener = (event: KmsgEvent) => void;
 
 export class KmsgMonitor {
@@ -137,6 +177,16 @@ export class KmsgMonitor {
 
   get lastPrintedAt(): number {
     return this.parser.lastPrintedAt;
+  }
+
+  /** see KmsgParser.missedRecords */
+  get missedRecords(): number {
+    return this.parser.missedRecords;
+  }
+
+  /** Receive every printed audit record from now on (one listener). */
+  onAuditRecord(listener: PrintedAuditListener | null): void {
+    this.parser.onAuditRecord = listener;
   }
 
   private constructor(private fd: number | null) {}
@@ -190,8 +240,9 @@ export class KmsgMonitor {
       }
       if (n <= 0) break;
       this.recordsRead++;
-      if (!emit) continue;
       const rec = parseKmsgRecord(this.buf.toString('utf8', 0, n));
+      if (rec) this.parser.sequence(rec);
+      if (!emit) continue;
       const ev = rec && this.parser.parse(rec);
       if (ev) events.push(ev);
     }

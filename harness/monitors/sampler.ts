@@ -16,6 +16,7 @@ import { KmsgMonitor, type KmsgEvent } from './kmsg.ts';
 import { readMemAvailableBytes } from './meminfo.ts';
 import { ProcessMonitor } from './rss-cpu.ts';
 import { ThroughputMonitor } from './throughput.ts';
+import { auditSocketStats } from './netlink-socket.ts';
 
 export interface SamplerOptions {
   /** where metrics.jsonl goes (appended) */
@@ -69,6 +70,9 @@ export class Sampler {
   private readonly statsMon: DaemonStatsMonitor | null;
   private kmsg: KmsgMonitor | null = null;
   private ownsKmsg = false;
+  /** kernel messages since the last tick: taken by listener, so another poller of a shared
+   *  monitor (the accounting window reads it faster) does not take them from the metrics */
+  private readonly kmsgPending: KmsgEvent[] = [];
   private timer: NodeJS.Timeout | null = null;
   private nextAt = 0;
   private startedAt = 0;
@@ -115,6 +119,7 @@ export class Sampler {
         this.event('monitor-error', { source: 'kmsg', message: `cannot read /dev/kmsg: ${(err as Error).message}` });
       }
     }
+    this.kmsg?.on((ev) => { if (this.kmsgPending.length < 10_000) this.kmsgPending.push(ev); });
     await this.auditMon?.refresh();
     this.event('sampler-start', { hz: 1000 / this.periodMs, kmsg: this.kmsg !== null, audit: this.auditMon !== null,
       cgroup: this.options.cgroup?.name ?? null, statsFile: this.options.statsFile ?? null });
@@ -180,7 +185,8 @@ export class Sampler {
     const t = ts - this.runStartMs;
     let kevents: KmsgEvent[] = [];
     try {
-      kevents = this.kmsg?.poll() ?? [];
+      this.kmsg?.poll();
+      kevents = this.kmsgPending.splice(0);
     } catch (err) {
       // a broken kmsg must not cost the other figures: report once, then stop reading it
       this.event('monitor-error', { source: 'kmsg', message: (err as Error).message });
@@ -209,8 +215,9 @@ export class Sampler {
       rssAll: p?.rssAllBytes ?? null,
       cpu: p?.cpuPct ?? null,
       cpuSec: p?.cpuSec ?? null,
-      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs } : null,
+      cgroup: c ? { usage: c.usage, peak: c.peak, limit: c.limit, oomKills: c.oomKills, throttledUs: c.throttledUs, anon: c.anon, file: c.file } : null,
       kernel: k ? { backlog: k.backlog, lost: k.lost, waitActualMs: k.waitActualMs, backlogLimit: k.backlogLimit, ageMs: k.ageMs } : null,
+      socket: p?.pid ? socketOf(p.pid) : null,
       memAvailable: readMemAvailableBytes(),
       daemon: this.statsMon?.sample(ts) ?? null,
       load: this.throughput.sample(ts),
@@ -253,4 +260,9 @@ export class Sampler {
     await this.writer.close();
     return this.summary();
   }
+}
+
+function socketOf(pid: number): { rmem: number; drops: number } | null {
+  const s = auditSocketStats(pid);
+  return s && s.sockets ? { rmem: s.rmem, drops: s.drops } : null;
 }

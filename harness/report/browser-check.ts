@@ -17,6 +17,30 @@ export interface ChartCheck {
   points: number;
   /** pixels in the plot area close to the first series' colour */
   seriesPixels: number;
+  /** fault-window labels drawn on the plot, in order */
+  faultLabels: string[];
+  /** per series (1-based as uPlot counts): its label, whether it bridges gaps, and its x/y data */
+  seriesData: Array<{ label: string; spanGaps: boolean; y: Array<number | null> }>;
+  x: number[];
+}
+
+/** Where a chart's parts lie, to check that nothing spills out of its frame. */
+export interface LayoutCheck {
+  width: number;
+  charts: Array<{ id: string; frame: Box; canvas: Box; legend: Box | null }>;
+  /** the document is wider than the window (a horizontal scroll bar) */
+  overflowX: boolean;
+}
+export interface Box { left: number; right: number; top: number; bottom: number }
+
+/** The answer above the charts: the sentence and the accounting bar as drawn. */
+export interface FirstScreenCheck {
+  answer: string | null;
+  generated: number | null;
+  barWidth: number;
+  segments: Array<{ key: string; value: number; width: number }>;
+  /** the bar's bottom edge lies above the first chart's top edge */
+  barAboveCharts: boolean;
 }
 
 export interface PageCheck {
@@ -26,6 +50,8 @@ export interface PageCheck {
   externalRequests: string[];
   /** navigation start to charts ready, ms */
   loadMs: number;
+  firstScreen: FirstScreenCheck;
+  layouts: LayoutCheck[];
 }
 
 // Runs in the page. A string, not a function: tsx compiles functions with helpers (__name) that
@@ -43,8 +69,36 @@ const IN_PAGE_CHECK = `(() => {
         if (img[i + 3] > 200 && Math.abs(img[i] - rgb[0]) < 40 && Math.abs(img[i + 1] - rgb[1]) < 40 && Math.abs(img[i + 2] - rgb[2]) < 40) seriesPixels++;
       }
     }
-    return { id: u.__chartId, drawn: Number(el.dataset.drawn || 0), series: Number(el.dataset.series || 0), points: Number(el.dataset.points || 0), seriesPixels };
+    const seriesData = u.series.slice(1).map((s, i) => ({ label: String(s.label), spanGaps: s.spanGaps === true, y: Array.from(u.data[i + 1]) }));
+    return { id: u.__chartId, drawn: Number(el.dataset.drawn || 0), series: Number(el.dataset.series || 0), points: Number(el.dataset.points || 0), seriesPixels,
+      faultLabels: JSON.parse(el.dataset.faultLabels || '[]'), seriesData, x: Array.from(u.data[0]) };
   });
+})()`;
+
+const IN_PAGE_FIRST_SCREEN = `(() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+  const acc = document.querySelector('.accounting');
+  const bar = acc && acc.querySelector('.bar');
+  const firstChart = document.querySelector('.chart');
+  return {
+    answer: (document.querySelector('.answer') || {}).textContent || null,
+    generated: acc ? Number(acc.dataset.generated) : null,
+    barWidth: bar ? bar.clientWidth : 0,
+    segments: bar ? Array.from(bar.querySelectorAll('.seg')).map((s) => ({ key: s.dataset.key, value: Number(s.dataset.value), width: s.getBoundingClientRect().width })) : [],
+    barAboveCharts: !!(bar && firstChart && box(bar).bottom <= box(firstChart).top),
+  };
+})()`;
+
+const IN_PAGE_LAYOUT = `(() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+  return {
+    width: window.innerWidth,
+    overflowX: document.documentElement.scrollWidth > window.innerWidth + 1,
+    charts: (window.__auditstormCharts || []).map((u) => {
+      const legend = u.root.querySelector('.u-legend');
+      return { id: u.__chartId, frame: box(u.root.parentElement), canvas: box(u.root.querySelector('canvas')), legend: legend ? box(legend) : null };
+    }),
+  };
 })()`;
 
 export class BrowserUnavailableError extends Error {
@@ -54,9 +108,20 @@ export class BrowserUnavailableError extends Error {
   }
 }
 
-export async function checkPage(htmlPath: string, opts: { screenshot?: string; width?: number; timeoutMs?: number } = {}): Promise<PageCheck> {
+export interface CheckPageOptions {
+  screenshot?: string;
+  /** false: only the window (width x height), e.g. the first screen for a figure */
+  fullPage?: boolean;
+  width?: number;
+  height?: number;
+  timeoutMs?: number;
+  /** also lay the page out at these window widths and report where each chart's parts lie */
+  layoutWidths?: number[];
+}
+
+export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): Promise<PageCheck> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new BrowserUnavailableError(`${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install -y chromium)`);
+    throw new BrowserUnavailableError(`${CHROMIUM_PATH} not found: install Debian's chromium with 'auditstorm setup --browser' (or apt-get install -y chromium)`);
   }
   let pw: typeof import('playwright-core');
   try {
@@ -66,7 +131,8 @@ export async function checkPage(htmlPath: string, opts: { screenshot?: string; w
   }
   const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {
-    const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 }, deviceScaleFactor: 1 });
+    const width = opts.width ?? 1280, height = opts.height ?? 900;
+    const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });
     const consoleErrors: string[] = [];
     const externalRequests: string[] = [];
     const url = pathToFileURL(htmlPath).href;
@@ -78,8 +144,16 @@ export async function checkPage(htmlPath: string, opts: { screenshot?: string; w
     await page.waitForSelector('body[data-charts-ready]', { timeout: opts.timeoutMs ?? 60_000 });
     const loadMs = Date.now() - t0;
     const charts = await page.evaluate(IN_PAGE_CHECK) as ChartCheck[];
-    if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
-    return { charts, consoleErrors, externalRequests, loadMs };
+    const firstScreen = await page.evaluate(IN_PAGE_FIRST_SCREEN) as FirstScreenCheck;
+    if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: opts.fullPage ?? true });
+    const layouts: LayoutCheck[] = [];
+    for (const w of opts.layoutWidths ?? []) {
+      await page.setViewportSize({ width: w, height });
+      // the page re-lays its charts 100 ms after the last resize event
+      await page.waitForTimeout(400);
+      layouts.push(await page.evaluate(IN_PAGE_LAYOUT) as LayoutCheck);
+    }
+    return { charts, consoleErrors, externalRequests, loadMs, firstScreen, layouts };
   } finally {
     await browser.close();
   }

@@ -20,6 +20,8 @@ export interface ChartSeries {
   constant?: number;
   /** dashed line (limits are always dashed) */
   dash?: boolean;
+  /** seconds where this series must not be joined across (the daemon process changed) */
+  breakAt?: number[];
 }
 
 export interface Chart {
@@ -49,15 +51,15 @@ export interface PageData {
 }
 
 export const COLORS = {
-  main: '#1f77b4', second: '#2ca02c', limit: '#d62728', hwm: '#ff7f0e', lwm: '#9467bd',
+  main: '#1f77b4', second: '#2ca02c', limit: '#d62728', hwm: '#ff7f0e', lwm: '#9467bd', third: '#17becf', baseline: '#7f7f7f',
   fault: 'rgba(255, 165, 0, 0.18)', oom: '#d62728', restart: '#8c564b',
 };
 
 /** Colours for overlaid runs, distinguishable and in a fixed order. */
 export const RUN_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
-const env = (e: Envelope, c: Column, label: string, color: string): ChartSeries =>
-  ({ label, color, kind: 'envelope', min: e.columns[c].min, max: e.columns[c].max });
+const env = (e: Envelope, c: Column, label: string, color: string, breakAt?: number[]): ChartSeries =>
+  ({ label, color, kind: 'envelope', min: e.columns[c].min, max: e.columns[c].max, ...(breakAt?.length ? { breakAt } : {}) });
 const has = (e: Envelope, c: Column) => e.columns[c].max.some((v) => v !== null);
 const constantOf = (e: Envelope, c: Column): number | null => {
   let v: number | null = null;
@@ -76,24 +78,27 @@ export interface ChartDef {
 export const CHART_DEFS: ChartDef[] = [
   {
     id: 'rss', title: 'Daemon memory (RSS)', unit: 'bytes',
-    caption: 'Resident memory of the daemon process with the bound its peak-RSS assertion allows: a bounded daemon levels off under the red line, a runaway queue climbs through it.',
+    caption: "Resident memory of the daemon process, and the bytes the kernel has queued on its audit socket that it has not read yet (memory the daemon's bound does not cover), with the bound its peak-RSS assertion allows: a bounded daemon levels off under the red line, a runaway queue climbs through it. The line breaks where the daemon process changed (a restart) and where the sampler had no data.",
     build(d) {
       const e = d.envelope;
-      const series: ChartSeries[] = [env(e, 'rss', 'RSS', COLORS.main)];
+      const series: ChartSeries[] = [env(e, 'rss', 'RSS', COLORS.main, d.pidBreaks), env(e, 'sockUnread', 'socket unread', COLORS.third, d.pidBreaks)];
       const a = d.summary?.assertions.find((x) => x.name.startsWith('peak RSS'));
       if (a && typeof a.limit === 'number') series.push({ label: 'bound (peak RSS limit)', color: COLORS.limit, kind: 'limit', constant: a.limit });
-      return { ...pick(this), series, note: has(e, 'rss') ? undefined : 'no RSS samples (the daemon never ran?)' };
+      if (d.baseline?.peakRssBytes != null) series.push({ label: `baseline peak (${d.baseline.name})`, color: COLORS.baseline, kind: 'limit', constant: d.baseline.peakRssBytes });
+      const notes = [has(e, 'rss') ? '' : 'no RSS samples (the daemon never ran?)', has(e, 'sockUnread') ? '' : 'no socket samples in metrics.jsonl: the unread-bytes line is empty'].filter(Boolean);
+      return { ...pick(this), series, note: notes.length ? notes.join('; ') : undefined };
     },
   },
   {
     id: 'cgroup', title: 'Memory cgroup usage', unit: 'bytes',
-    caption: "Memory charged to the run's cgroup (daemon, bystanders and page cache of its writes) against the cgroup's limit: touching the limit is where the OOM killer fires.",
+    caption: "Memory charged to the run's cgroup against its limit, split into anonymous memory (the daemon's and bystanders' heaps) and page cache (the log's written pages). The kernel reclaims page cache before it OOM-kills: usage at the limit made of page cache is not an OOM risk; anonymous memory reaching the limit is where the OOM killer fires.",
     build(d) {
       const e = d.envelope;
-      const series: ChartSeries[] = [env(e, 'cgUsage', 'cgroup usage', COLORS.main)];
+      const series: ChartSeries[] = [env(e, 'cgUsage', 'cgroup usage', COLORS.main), env(e, 'cgAnon', 'anon', COLORS.hwm), env(e, 'cgFile', 'page cache', COLORS.third)];
       const limit = constantOf(e, 'cgLimit');
       if (limit !== null) series.push({ label: 'cgroup limit', color: COLORS.limit, kind: 'limit', values: e.columns.cgLimit.max });
-      return { ...pick(this), series, note: has(e, 'cgUsage') ? undefined : 'no cgroup samples' };
+      const notes = [has(e, 'cgUsage') ? '' : 'no cgroup samples', !has(e, 'cgUsage') || has(e, 'cgAnon') ? '' : 'this run did not sample memory.stat: no anon / page-cache split'].filter(Boolean);
+      return { ...pick(this), series, note: notes.length ? notes.join('; ') : undefined };
     },
   },
   {
@@ -101,7 +106,7 @@ export const CHART_DEFS: ChartDef[] = [
     caption: "Records held in the daemon's own queue between reading the kernel and writing the log, with its high- and low-water marks: under `block` the depth stops at the HWM and reading pauses until it drains to the LWM.",
     build(d) {
       const e = d.envelope;
-      const series: ChartSeries[] = [env(e, 'qRecords', 'queue depth', COLORS.main)];
+      const series: ChartSeries[] = [env(e, 'qRecords', 'queue depth', COLORS.main, d.pidBreaks)];
       if (has(e, 'qHwm')) series.push({ label: 'HWM', color: COLORS.hwm, kind: 'limit', values: e.columns.qHwm.max });
       if (has(e, 'qLwm')) series.push({ label: 'LWM', color: COLORS.lwm, kind: 'limit', values: e.columns.qLwm.max });
       return { ...pick(this), series, note: has(e, 'qRecords') ? undefined : `${d.label} publishes no queue statistics; nothing to plot here` };
@@ -141,12 +146,13 @@ export const CHART_DEFS: ChartDef[] = [
       if (has(e, 'loggedRecRate') && d.recordsPerEvent && d.recordsPerEvent > 0) {
         const k = d.recordsPerEvent;
         const scale = (a: Array<number | null>) => a.map((v) => (v === null ? null : v / k));
-        series.push({ label: 'logged', color: COLORS.second, kind: 'envelope', min: scale(e.columns.loggedRecRate.min), max: scale(e.columns.loggedRecRate.max) });
+        series.push({ label: 'logged', color: COLORS.second, kind: 'envelope', min: scale(e.columns.loggedRecRate.min), max: scale(e.columns.loggedRecRate.max), ...(d.pidBreaks.length ? { breakAt: d.pidBreaks } : {}) });
         note = `logged events/s = the daemon's written records/s ÷ ${k.toFixed(2)} records per event (its written records, summed across restarts, over the logged events)`;
       } else if (d.summary) {
         series.push({ label: 'logged (mean over the load)', color: COLORS.second, kind: 'limit', constant: d.summary.metrics.throughputEventsPerSec });
         note = `${d.label} publishes no live write counter: the logged line is the run's mean, from its log`;
       }
+      if (d.baseline?.eventsPerSec != null) series.push({ label: `baseline logged (${d.baseline.name})`, color: COLORS.baseline, kind: 'limit', constant: d.baseline.eventsPerSec });
       return { ...pick(this), series, note };
     },
   },
@@ -187,9 +193,44 @@ export function dropOffScaleLimits(c: Chart, factor = 20): Chart {
 }
 
 export function runPageData(d: RunData): PageData {
-  return {
+  return applyBreaks({
     x: d.envelope.x, widthMs: d.envelope.widthMs,
     charts: CHART_DEFS.map((def) => dropOffScaleLimits(def.build(d))),
     shades: runShades(d), marks: runMarks(d),
-  };
+  });
+}
+
+/** Puts each series' breaks into the data: one extra x point per break time, null in the series
+ *  that break there (uPlot then leaves a gap, as it does for every missing sample) and the
+ *  previous point's value in the others (their lines go on unchanged). */
+export function applyBreaks(p: PageData): PageData {
+  const times = [...new Set(p.charts.flatMap((c) => c.series.flatMap((s) => s.breakAt ?? [])))]
+    .filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+  if (!times.length || !p.x.length) return p;
+  // every old point keeps its place; each break goes right after the last point at or before it
+  const x: number[] = [];
+  const from: Array<{ old: number; brk: number | null }> = [];
+  const EPS = 1e-6;
+  let j = 0;
+  while (j < times.length && times[j] < p.x[0]) { x.push(p.x[0] - EPS * (times.length - j)); from.push({ old: -1, brk: times[j] }); j++; }
+  for (let i = 0; i < p.x.length; i++) {
+    x.push(p.x[i]);
+    from.push({ old: i, brk: null });
+    const next = i + 1 < p.x.length ? p.x[i + 1] : Infinity;
+    while (j < times.length && times[j] < next) {
+      x.push(Math.max(times[j], x[x.length - 1] + EPS));
+      from.push({ old: i, brk: times[j] });
+      j++;
+    }
+  }
+  const remap = (a: Array<number | null> | undefined, breaks: Set<number>): Array<number | null> | undefined =>
+    a && from.map((f) => (f.brk !== null && breaks.has(f.brk) ? null : f.old >= 0 ? (a[f.old] ?? null) : null));
+  const charts = p.charts.map((c) => ({
+    ...c,
+    series: c.series.map((s) => {
+      const breaks = new Set(s.breakAt ?? []);
+      return { ...s, min: remap(s.min, breaks), max: remap(s.max, breaks), values: remap(s.values, breaks) };
+    }),
+  }));
+  return { ...p, x, charts };
 }

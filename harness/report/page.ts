@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PageData } from './charts.ts';
+import { packageFile } from '../../lib/paths.ts';
 
 const require = createRequire(import.meta.url);
 let assets: { uplotJs: string; uplotCss: string; client: string } | null = null;
@@ -14,7 +15,7 @@ function loadAssets(): { uplotJs: string; uplotCss: string; client: string } {
     assets = {
       uplotJs: readFileSync(join(dist, 'uPlot.iife.min.js'), 'utf8'),
       uplotCss: readFileSync(join(dist, 'uPlot.min.css'), 'utf8'),
-      client: readFileSync(new URL('./assets/report-client.js', import.meta.url), 'utf8'),
+      client: readFileSync(packageFile('harness/report/assets/report-client.js'), 'utf8'),
     };
   }
   return assets;
@@ -43,8 +44,21 @@ tr.bad td { background: #fdecea; }
 .chart { background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 6px 8px 2px; margin: 6px 0 4px; }
 .caption { color: #555; margin: 2px 0 0; } .note { color: #8a6d00; margin: 2px 0 0; font-style: italic; }
 pre { background: #fff; border: 1px solid #ddd; padding: 8px 12px; overflow: auto; max-height: 480px; font-size: 12px; }
+.chart .u-legend { display: flex; flex-wrap: wrap; justify-content: flex-start; gap: 0 12px; max-width: 100%; box-sizing: border-box; font-size: 12px; }
+.chart .u-legend .u-series { display: inline-flex; align-items: center; white-space: nowrap; max-width: 100%; }
+.chart .u-legend .u-series th, .chart .u-legend .u-series td { border: 0; padding: 1px 4px; }
 .legend-keys span { margin-right: 18px; } .sw { display: inline-block; width: 22px; height: 10px; vertical-align: middle; margin-right: 4px; }
 .muted { color: #666; } ul.problems li { color: #8a6d00; }
+.answer { font-size: 17px; margin: 10px 0 8px; max-width: 70em; }
+.accounting { margin: 4px 0 14px; }
+.accounting .bar { display: flex; height: 22px; border-radius: 4px; overflow: hidden; background: #eee; border: 1px solid #ccc; }
+.accounting .seg { display: block; height: 100%; flex: none; }
+.accounting .bar-total { margin: 4px 0 2px; color: #444; }
+.accounting .bar-legend { list-style: none; padding: 0; margin: 2px 0; }
+.accounting .bar-legend li { margin: 1px 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { flex: 1 1 340px; min-width: 0; background: #fff; border: 1px solid #e3e3e3; border-radius: 6px; padding: 8px 12px; }
+.card h3 { margin-top: 4px; }
 `;
 
 export interface PageInput {

@@ -10,11 +10,12 @@ import { isEvent, type MetricsEvent, type MetricsSample } from '../metrics/metri
 import type { RunSummary } from '../run/run-scenario.ts';
 import { EnvelopeTable, type Envelope } from './envelope.ts';
 import { daemonLabel } from './format.ts';
+import { DEFAULT_BASELINE_DIR, defaultBaselineName } from '../baseline/baseline.ts';
 
 /** The columns taken from each sample (see sampleValues). */
 export const COLUMNS = [
-  'rss', 'hwm', 'cgUsage', 'cgLimit', 'qRecords', 'qHwm', 'qLwm', 'backlog', 'backlogLimit',
-  'lost', 'waitMs', 'genRate', 'loggedRecRate', 'cpu', 'memAvailable',
+  'rss', 'hwm', 'cgUsage', 'cgLimit', 'cgAnon', 'cgFile', 'qRecords', 'qHwm', 'qLwm', 'backlog', 'backlogLimit',
+  'lost', 'waitMs', 'genRate', 'loggedRecRate', 'cpu', 'memAvailable', 'sockUnread',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
 
@@ -31,6 +32,13 @@ export interface FaultWindow {
   label: string;
 }
 
+/** The baseline saved for this scenario and daemon (results/baselines/), for the overlay. */
+export interface BaselineOverlay {
+  name: string;
+  peakRssBytes: number | null;
+  eventsPerSec: number | null;
+}
+
 export interface RunData {
   dir: string;
   /** tsauditd:block, auditd, ... */
@@ -43,6 +51,9 @@ export interface RunData {
   faults: FaultWindow[];
   oomKills: Marker[];
   restarts: Marker[];
+  /** seconds where the daemon process changed (restart, crash): its own series break there */
+  pidBreaks: number[];
+  baseline: BaselineOverlay | null;
   /** events of other kinds, counted by name */
   eventCounts: Record<string, number>;
   samples: number;
@@ -63,6 +74,8 @@ const NO_LIMIT = 2 ** 60;
 
 export interface ReadRunOptions {
   capacity?: number;
+  /** where saved baselines live (default results/baselines); null: no overlay */
+  baselineDir?: string | null;
 }
 
 export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promise<RunData> {
@@ -87,6 +100,8 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
   const openFaults: Array<FaultWindow & { key: string }> = [];
   const oomKills: Marker[] = [];
   const restarts: Marker[] = [];
+  const pidBreaks: number[] = [];
+  let lastPid: number | null = null;
   const eventCounts: Record<string, number> = {};
   let samples = 0;
   let first: MetricsSample | null = null;
@@ -106,6 +121,10 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
         const s = line;
         samples++;
         first ??= s;
+        if (s.pid !== null && s.pid !== undefined) {
+          if (lastPid !== null && s.pid !== lastPid) pidBreaks.push(s.t / 1000);
+          lastPid = s.pid;
+        }
         table.push(s.t, sampleValues(s, first, prev));
         const w = (s.daemon as { written?: unknown } | null)?.written;
         if (typeof w === 'number') {
@@ -155,6 +174,7 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
     } else if (e.event === 'daemon-pid' && e.previous !== null && e.previous !== undefined && restarts.length < MAX_MARKERS) {
       // the first daemon-pid (previous null) is the start, not a restart
       restarts.push({ t, label: e.pid ? `daemon restart: pid ${String(e.previous)} -> ${String(e.pid)}` : `daemon gone (pid ${String(e.previous)})` });
+      pidBreaks.push(t);
     }
   }
 
@@ -166,6 +186,8 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
     summary, scenarioYaml, scenario,
     envelope: table.toEnvelope(),
     faults, oomKills, restarts, eventCounts, samples,
+    pidBreaks: [...new Set(pidBreaks.map((x) => Math.round(x * 1000) / 1000))].sort((a, b) => a - b),
+    baseline: summary && opts.baselineDir !== null ? readBaselineOverlay(summary, opts.baselineDir ?? DEFAULT_BASELINE_DIR) : null,
     spanSec: first ? (lastT - first.t) / 1000 : 0,
     memAvailableStart: first?.memAvailable ?? null,
     recordsPerEvent,
@@ -190,6 +212,9 @@ export function sampleValues(s: MetricsSample, first: MetricsSample, prev: Metri
     hwm: s.hwm,
     cgUsage: s.cgroup?.usage ?? null,
     cgLimit: limit !== null && limit !== undefined && limit < NO_LIMIT ? limit : null,
+    cgAnon: s.cgroup?.anon ?? null,
+    cgFile: s.cgroup?.file ?? null,
+    sockUnread: s.socketUnreadBytes ?? null,
     qRecords: q?.records ?? null,
     qHwm: q?.hwm ?? null,
     qLwm: q?.lwm ?? null,
@@ -202,6 +227,19 @@ export function sampleValues(s: MetricsSample, first: MetricsSample, prev: Metri
     cpu: s.cpu,
     memAvailable: s.memAvailable,
   };
+}
+
+function readBaselineOverlay(s: RunSummary, dir: string): BaselineOverlay | null {
+  const name = defaultBaselineName(s);
+  const path = join(dir, `${name}.json`);
+  if (!existsSync(path)) return null;
+  try {
+    const b = JSON.parse(readFileSync(path, 'utf8')) as { name?: string; figures?: { peakRssBytes?: unknown; eventsPerSec?: unknown } };
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    return { name: b.name ?? name, peakRssBytes: n(b.figures?.peakRssBytes), eventsPerSec: n(b.figures?.eventsPerSec) };
+  } catch {
+    return null;
+  }
 }
 
 function readJson<T>(path: string, problems: string[]): T | null {

@@ -1,6 +1,7 @@
 // report.html of one run: the verdict and its assertions, the time series, the scenario as run
 // (seed included) and the host it ran on.
 import { runPageData } from './charts.ts';
+import { firstScreen } from './first-screen.ts';
 import { assertionValue, int, mib, ms, seconds } from './format.ts';
 import { esc, renderPage } from './page.ts';
 import type { RunData } from './run-data.ts';
@@ -17,17 +18,16 @@ export function renderRunReport(d: RunData): string {
     const m = s.metrics;
     facts.push(
       ['duration', `${seconds(s.durationMs)} (${s.ended})`],
-      ['events', `generated ${int(m.events.generated)}, logged ${int(m.events.logged)}, accounted loss ${int(m.events.accountedLoss)}, ` +
-        `silent loss ${int(m.events.silentLoss)}, duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)}`],
+      ['events', `duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)} (the parts of the generated events are in the bar above)`],
       ['throughput', `${int(m.throughputEventsPerSec)} logged events/s`],
       ['memory', `peak RSS ${mib(m.peakRssBytes)} (idle ${mib(m.idleRssBytes)}), cgroup peak ${mib(m.cgroupPeakBytes)}, OOM kills ${int(m.oomKills)}`],
       ['kernel', `lost ${int(m.kernel.lost)}, backlog max ${int(m.kernel.backlogMax)}, backlog wait ${ms(m.kernel.backlogWaitMs)}`],
     );
-    if (m.daemonDropped !== null) facts.push(['daemon dropped', int(m.daemonDropped)]);
   }
 
   const top = `
 <h1><span class="verdict ${esc(verdict)}">${esc(verdict.toUpperCase())}</span>${esc(scenarioName)} with ${esc(d.label)}</h1>
+${firstScreen(s)}
 <p class="muted">seed ${esc(seed ?? 'unknown')}${s ? ` · auid ${esc(s.auid)}` : ''} · ${esc(d.samples)} samples over ${esc(seconds(d.spanSec * 1000))} · ${esc(d.dir)}</p>
 ${problemsList(d)}
 <h2>Assertions</h2>

@@ -2,16 +2,16 @@
 // written into the reproduction's directory so they can be edited and re-run
 // (`auditstorm run DIR/scenario.yaml --policy block`). The YAML is checked with validateScenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { validateScenario } from '../scenario/load-scenario.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { AUDITED_PER_OP, type Derived, type LoadMapping } from './derive.ts';
 import type { Scale } from './scale.ts';
+import { packageFile } from '../../lib/paths.ts';
 
-const PLUGIN = fileURLToPath(new URL('./paced-plugin.mjs', import.meta.url));
+const PLUGIN = packageFile('harness/reproduce/paced-plugin.mjs');
 /** a load process's audited operations per second before we add another process */
 const OPS_PER_PROCESS = 4000;
 
@@ -67,10 +67,13 @@ export function buildScenario(d: Derived, s: Scale, outDir: string, name: string
     ...d.rules.added.flatMap((a) => [`# added: ${a.why}`, a.rule]),
   ];
   if (!d.rules.rules.length && !d.rules.added.length) ruleLines.push('-a always,exit -F arch=b64 -S openat -F auid=@AUID@ -k reproduce');
-  const fieldRoot = join(outDir, 'field-paths');
+  const fieldRoot = resolve(outDir, 'field-paths');
   const text = ruleLines.join('\n').replace(/@FIELDROOT@(\S+)/g, (_w, p: string) => {
-    mkdirSync(join(fieldRoot, p), { recursive: true });
-    return join(fieldRoot, p);
+    const inside = resolve(fieldRoot, `.${p.startsWith('/') ? '' : '/'}${p}`);
+    // a field path may not climb out: everything reproduce creates stays under its own folder
+    if (inside !== fieldRoot && !inside.startsWith(`${fieldRoot}/`)) throw new Error(`field path ${p.slice(0, 80)} leads outside ${fieldRoot}; refused`);
+    mkdirSync(inside, { recursive: true });
+    return inside;
   });
   writeFileSync(rulesPath, `${text}\n`);
 

@@ -1,9 +1,10 @@
 // A field bundle is a directory of whatever the customer sent. File names are not trusted
 // (people send `status.txt`, `audit.log.3.gz`, `journal-excerpt`): each file is classified by
 // what its lines look like, and a file that matches nothing is reported as ignored.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { join, relative, isAbsolute } from 'node:path';
+import { decodeUtf8, readRegularFile, shorten } from '../input/untrusted.ts';
 import type { Ignored } from './evidence.ts';
 
 export type BundleFileKind = 'audit-log' | 'status' | 'rules' | 'kmsg' | 'meminfo' | 'auditd-conf' | 'notes';
@@ -29,7 +30,18 @@ export class BundleError extends Error {
   }
 }
 
-const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** Bounds on a bundle (docs/reproducing.md): a bundle is hostile input read as root. */
+export const BUNDLE_LIMITS = {
+  /** one file as stored */
+  fileBytes: 256 * 1024 * 1024,
+  /** one gzip file once decompressed (a gzip bomb stops here) */
+  decompressedBytes: 256 * 1024 * 1024,
+  /** all files together, after decompression */
+  totalBytes: 1024 * 1024 * 1024,
+  /** directory entries looked at */
+  entries: 1000,
+};
+const MAX_FILE_BYTES = BUNDLE_LIMITS.fileBytes;
 
 const AUDIT_LINE = /^(node=\S+ )?type=[A-Z_0-9\[\]]+ msg=audit\(\d+\.\d+:\d+\)/;
 const STATUS_LINE = /^(enabled|failure|pid|rate_limit|backlog_limit|lost|backlog|backlog_wait_time|backlog_wait_time_actual|loginuid_immutable) \S+/;
@@ -74,41 +86,113 @@ export function readBundleFiles(dir: string): BundleFiles {
   }
   if (!st.isDirectory()) throw new BundleError(`${dir}: not a directory; a bundle is a directory of the files the field sent (auditctl -s, auditctl -l, audit.log, dmesg, meminfo, auditd.conf, notes)`);
   const out: BundleFiles = { dir, files: [], ignored: [] };
-  for (const name of readdirSync(dir).sort()) {
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch (err) {
+    throw new BundleError(`${dir}: cannot resolve the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw new BundleError(`${dir}: cannot list the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check its permissions`);
+  }
+  if (names.length > BUNDLE_LIMITS.entries) {
+    out.ignored.push({ where: dir, why: `${names.length} entries: only the first ${BUNDLE_LIMITS.entries} (by name) are looked at` });
+    names = names.slice(0, BUNDLE_LIMITS.entries);
+  }
+  let total = 0;
+  for (const name of names) {
     const path = join(dir, name);
-    const fst = statSync(path);
-    if (!fst.isFile()) {
-      out.ignored.push({ where: name, why: 'not a regular file (bundles are flat directories)' });
+    const shown = shorten(name, 60).slice(1, -1);
+    let lst;
+    try {
+      lst = lstatSync(path);
+    } catch (err) {
+      out.ignored.push({ where: shown, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
       continue;
     }
-    if (fst.size === 0) {
-      out.ignored.push({ where: name, why: 'empty file' });
-      continue;
-    }
-    if (fst.size > MAX_FILE_BYTES) {
-      out.ignored.push({ where: name, why: `${fst.size} bytes: over the ${MAX_FILE_BYTES / 1048576} MiB per-file limit; send an excerpt` });
-      continue;
-    }
-    let buf = readFileSync(path);
-    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+    if (lst.isSymbolicLink()) {
+      // a link is followed only to a file inside the bundle: never to the host's files
+      let target: string;
       try {
-        buf = gunzipSync(buf);
+        target = realpathSync(path);
       } catch (err) {
-        out.ignored.push({ where: name, why: `gzip data that does not decompress: ${(err as Error).message}` });
+        const code = (err as NodeJS.ErrnoException).code;
+        out.ignored.push({ where: shown, why: code === 'ELOOP' ? 'a symlink loop; not followed' : code === 'ENOENT' ? 'a broken symlink (its target does not exist); not followed' : `a symlink that does not resolve (${code}); not followed` });
+        continue;
+      }
+      const rel = relative(realDir, target);
+      if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+        out.ignored.push({ where: shown, why: `a symlink out of the bundle (to ${shorten(target, 80)}); not followed: a bundle is read only from its own directory` });
         continue;
       }
     }
-    const text = buf.toString('utf8');
+    let fst;
+    try {
+      fst = statSync(path);
+    } catch (err) {
+      out.ignored.push({ where: shown, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      continue;
+    }
+    if (!fst.isFile()) {
+      out.ignored.push({ where: shown, why: fst.isDirectory() ? 'a directory (bundles are flat directories; its files are not read)' : 'not a regular file (a device, FIFO or socket)' });
+      continue;
+    }
+    if (fst.size === 0) {
+      out.ignored.push({ where: shown, why: 'empty file' });
+      continue;
+    }
+    if (fst.size > MAX_FILE_BYTES) {
+      out.ignored.push({ where: shown, why: `${fst.size} bytes: over the ${MAX_FILE_BYTES / 1048576} MiB per-file limit; send an excerpt` });
+      continue;
+    }
+    if (total + fst.size > BUNDLE_LIMITS.totalBytes) {
+      out.ignored.push({ where: shown, why: `the bundle's files add up to more than ${BUNDLE_LIMITS.totalBytes / 1048576} MiB; this one and what follows are not read` });
+      continue;
+    }
+    const read = readRegularFile(path, MAX_FILE_BYTES);
+    if (!read.ok) {
+      out.ignored.push({ where: shown, why: `cannot be read (${read.problem.kind === 'unreadable' ? read.problem.code : read.problem.kind})` });
+      continue;
+    }
+    let buf = read.buf;
+    if (buf[0] === 0x1f && buf[1] === 0x8b) {
+      const room = Math.min(BUNDLE_LIMITS.decompressedBytes, BUNDLE_LIMITS.totalBytes - total);
+      try {
+        buf = gunzipSync(buf, { maxOutputLength: room });
+      } catch (err) {
+        const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError;
+        out.ignored.push({ where: shown, why: tooBig
+          ? `gzip data that expands past ${room / 1048576} MiB (the limit for one decompressed file); not read: send an excerpt`
+          : `gzip data that does not decompress: ${shorten((err as Error).message, 80).slice(1, -1)}` });
+        continue;
+      }
+    }
+    total += buf.length;
+    const decoded = decodeUtf8(buf);
+    // not UTF-8: read byte for byte (Latin-1) and say so, never replaced with U+FFFD
+    const text = decoded.ok ? decoded.text : buf.toString('latin1');
+    if (!decoded.ok && decoded.problem.kind === 'not-utf8') {
+      out.ignored.push({ where: `${shown}:${decoded.problem.line}`, why: `byte 0x${decoded.problem.byte.toString(16)} at column ${decoded.problem.col} is not UTF-8: the file is read as Latin-1 (one character per byte); nothing is dropped` });
+    }
     // binary: NULs, or many bytes that are not text (0x1D is the ENRICHED separator, allowed)
-    const bad = (text.match(/[\x00-\x08\x0e-\x1c\x7f]/g) ?? []).length;
-    if (text.includes('\u0000') || bad > text.length / 100) {
-      out.ignored.push({ where: name, why: 'binary data, not text (is it an ausearch --raw file? an audit log is text)' });
+    let bad = 0;
+    let nul = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0) { nul = true; break; }
+      if (c <= 0x08 || (c >= 0x0e && c <= 0x1c) || c === 0x7f) bad++;
+    }
+    if (nul || bad > text.length / 100) {
+      out.ignored.push({ where: shown, why: 'binary data, not text (is it an ausearch --raw file? an audit log is text)' });
       continue;
     }
     const lines = text.replace(/\r\n/g, '\n').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     if (lines.every((l) => l.trim() === '')) {
-      out.ignored.push({ where: name, why: 'only blank lines' });
+      out.ignored.push({ where: shown, why: 'only blank lines' });
       continue;
     }
     out.files.push({ name, kind: classify(lines), lines, rotation: rotationOf(name) });

@@ -68,7 +68,13 @@ export function parseKmsg(f: BundleFile, ignored: Ignored[]): KmsgFacts {
     let m: RegExpExecArray | null;
     if (/backlog limit exceeded/.test(rest)) out.backlogExceeded.push(at);
     else if ((m = /audit_lost=(\d+)(?:.*?audit_rate_limit=(\d+))?(?:.*?audit_backlog_limit=(\d+))?/.exec(rest))) {
-      out.lost.push({ ...at, lost: Number(m[1]), rateLimit: m[2] ? Number(m[2]) : null, backlogLimit: m[3] ? Number(m[3]) : null });
+      // figures outside 32 bits (or a backlog limit of 0) are not a kernel's: dropped with a note
+      const u32 = (d: string | undefined, min = 0) => (d !== undefined && d.length <= 10 && Number(d) >= min && Number(d) <= 4_294_967_295 ? Number(d) : null);
+      if (u32(m[1]) === null || (m[2] && u32(m[2]) === null) || (m[3] && u32(m[3], 1) === null)) {
+        ignored.push({ where, why: 'audit_lost / audit_rate_limit / audit_backlog_limit outside what the kernel holds (32 bits; a backlog limit of at least 1); line not used', text: clip(raw) });
+        return;
+      }
+      out.lost.push({ ...at, lost: Number(m[1]), rateLimit: u32(m[2]), backlogLimit: u32(m[3], 1) });
     } else if ((m = /audit_backlog=(\d+) > audit_backlog_limit=(\d+)/.exec(rest))) {
       out.backlogOver.push({ ...at, backlog: Number(m[1]), limit: Number(m[2]) });
     } else if (/rate limit exceeded/.test(rest)) out.rateLimitExceeded.push(at);

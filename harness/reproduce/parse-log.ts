@@ -43,6 +43,15 @@ export interface LogProfile {
   duplicateEvents: number;
 }
 
+/** Bounds on what a log excerpt may claim (docs/reproducing.md). */
+export const LOG_LIMITS = {
+  /** 2000-01-01 and 2100-01-01: audit clocks outside are not real */
+  earliestSec: 946_684_800,
+  latestSec: 4_102_444_800,
+  /** seconds of per-second profile (7 days) */
+  profileSec: 7 * 86_400,
+};
+
 const LINE = /^(?:node=(\S+) )?type=([A-Z_0-9]+|UNKNOWN\[\d+\]) msg=audit\((\d+)\.(\d+):(\d+)\): ?(.*)$/;
 const USER_NAME = /^(USER|USER_[A-Z_]+|CRED_[A-Z]+|ADD_USER|DEL_USER|ADD_GROUP|DEL_GROUP|TRUSTED_APP|ANOM_[A-Z_]+|RESP_[A-Z_]+|LOGIN|USYS_CONFIG|CHGRP_ID|CHUSER_ID|GRP_[A-Z_]+|ROLE_[A-Z_]+|SYSTEM_[A-Z_]+|SERVICE_[A-Z_]+|SOFTWARE_UPDATE|VIRT_[A-Z_]+|DAEMON_[A-Z_]+)$/;
 
@@ -92,6 +101,7 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
   let prevRange: { name: string; first: number; last: number } | null = null;
   for (const f of ordered) {
     let bad = 0;
+    let badTime = 0;
     let first = Infinity, last = -Infinity;
     f.lines.forEach((raw, i) => {
       p.lines++;
@@ -108,6 +118,13 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
         return;
       }
       const [, node, type, sec, ms, serial, body] = m;
+      if (sec.length > 11 || Number(sec) < LOG_LIMITS.earliestSec || Number(sec) > LOG_LIMITS.latestSec) {
+        badTime++;
+        if (badTime <= 3) {
+          ignored.push({ where: `${f.name}:${i + 1}`, why: `timestamp ${sec.length > 14 ? `${sec.slice(0, 14)}... (${sec.length} digits)` : sec} is outside ${new Date(LOG_LIMITS.earliestSec * 1000).getUTCFullYear()}..${new Date(LOG_LIMITS.latestSec * 1000).getUTCFullYear()}: not a clock this log could have had; record not used`, text: clip(raw) });
+        }
+        return;
+      }
       const enrichedAt = body.indexOf('\x1d');
       if (enrichedAt >= 0) p.enriched = true;
       const rawBody = enrichedAt >= 0 ? body.slice(0, enrichedAt) : body;
@@ -134,7 +151,8 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
       ev.records++;
       ev.bytes += size;
       if (type === 'SYSCALL') {
-        const named = /\x1d.*\bSYSCALL=(\w+)/.exec(body)?.[1];
+        // the interpreted part only (a run of 0x1D before it must not make this quadratic)
+        const named = enrichedAt >= 0 ? /\bSYSCALL=(\w+)/.exec(body.slice(enrichedAt + 1))?.[1] : undefined;
         const nr = /\bsyscall=(\d+)/.exec(rawBody)?.[1];
         const arch = /\barch=([0-9a-f]+)/.exec(rawBody)?.[1];
         ev.syscall = named ?? (nr !== undefined ? syscallName(Number(nr), arch === '40000003' ? 'i386' : 'x86_64') ?? `syscall-${nr}` : 'unknown');
@@ -150,6 +168,7 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
       }
     });
     if (bad > 5) ignored.push({ where: f.name, why: `${bad - 5} more line(s) that are not audit records` });
+    if (badTime > 3) ignored.push({ where: f.name, why: `${badTime - 3} more record(s) with a timestamp outside the plausible range` });
     if (Number.isFinite(first)) {
       if (prevRange && first < prevRange.first && last < prevRange.last) {
         contradictions.push({
@@ -170,12 +189,14 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
     lastTs = Math.max(lastTs, ev.ts);
   }
   const secs = Math.floor(lastTs) - Math.floor(firstTs) + 1;
-  p.perSecond = new Array(Math.min(secs, 7 * 86400)).fill(0);
+  p.perSecond = new Array(Math.min(secs, LOG_LIMITS.profileSec)).fill(0);
+  let outside = 0;
   for (const ev of events.values()) {
     totalRecords += ev.records;
     totalBytes += ev.bytes;
     const i = Math.floor(ev.ts) - Math.floor(firstTs);
     if (i < p.perSecond.length) p.perSecond[i]++;
+    else outside++;
     if (ev.syscall) p.syscalls[ev.syscall] = (p.syscalls[ev.syscall] ?? 0) + 1;
     if (ev.key) p.keys[ev.key] = (p.keys[ev.key] ?? 0) + 1;
   }
@@ -185,7 +206,11 @@ export function parseAuditLogs(files: BundleFile[], ignored: Ignored[], contradi
   p.spanSec = Math.max(1, lastTs - firstTs);
   p.meanEventsPerSec = p.events / Math.max(1, p.perSecond.length);
   p.medianEventsPerSec = median(p.perSecond);
-  p.peakEventsPerSec = Math.max(...p.perSecond);
+  // a loop, not Math.max(...): a profile of days is too many arguments for one call
+  p.peakEventsPerSec = p.perSecond.reduce((a, b) => (b > a ? b : a), 0);
+  if (outside > 0) {
+    ignored.push({ where: p.files.join(', '), why: `the log spans ${(secs / 86400).toFixed(1)} days; the per-second profile covers the first ${LOG_LIMITS.profileSec / 86400} days, so ${outside} later event(s) are not in its rates (they are in the totals); send an excerpt around the incident` });
+  }
   p.meanRecordsPerEvent = totalRecords / p.events;
   p.meanEventBytes = totalBytes / p.events;
   p.bursts = findBursts(p.perSecond);

@@ -10,6 +10,7 @@ import { deriveFromBundle, type Derived } from './derive.ts';
 import { scaleToHost, type Scale, type ScaleOptions } from './scale.ts';
 import { buildScenario } from './build-scenario.ts';
 import type { Policy } from '../scenario/schema.ts';
+import { namedLoss } from '../verdict/accounting.ts';
 
 export interface ReproduceOptions {
   bundle: string;
@@ -61,9 +62,9 @@ function toRun(policy: Policy, o: RunOutcome): PolicyRun {
   const m = o.summary.metrics;
   return {
     policy, verdict: o.summary.verdict, peakRssBytes: m.peakRssBytes, oomKills: m.oomKills, silentLoss: m.events.silentLoss,
-    kernelLost: m.kernel.lost, accountedLoss: m.events.accountedLoss, ended: o.summary.ended,
+    kernelLost: m.kernel.lost, accountedLoss: namedLoss(m.events), ended: o.summary.ended,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name),
-    memoryRunaway: memoryRunaway(o), lossPattern: m.kernel.lost > 0 || m.events.accountedLoss > 0, dir: o.dir,
+    memoryRunaway: memoryRunaway(o), lossPattern: m.kernel.lost > 0 || namedLoss(m.events) > 0, dir: o.dir,
   };
 }
 

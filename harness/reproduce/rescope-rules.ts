@@ -184,6 +184,11 @@ export function rescopeRules(files: BundleFile[], ignored: Ignored[]): RescopeRe
         ignored.push({ where, why: `${first ?? 'this line'} is not a rule or a kernel setting`, text: clip(raw) });
         return;
       }
+      const climbing = [...rule.matchAll(/-F (?:dir|path)=(\S+)/g)].map((m) => m[1]).find((p) => p.split('/').some((seg) => seg === '..' || seg === '.'));
+      if (climbing !== undefined) {
+        ignored.push({ where, why: `the watched path ${clip(climbing, 80)} holds a "." or ".." segment: refused (the kernel takes normalised paths, and a reproduction never creates paths outside its own folder)`, text: clip(raw) });
+        return;
+      }
       const mapped = hostPaths(rule, changes);
       if (mapped === null) {
         ignored.push({ where, why: 'watches a path whose directory this host does not have (the kernel refuses such a watch)', text: clip(raw) });

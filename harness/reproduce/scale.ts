@@ -81,7 +81,7 @@ export function scaleToHost(d: Derived, o: ScaleOptions = {}): Scale {
   const minMs = o.minDurationMs ?? 10_000;
   const maxMs = o.maxDurationMs ?? 120_000;
   // a burst must fit whole (moved to t+2 s, see build-scenario.ts), plus 2 s after it
-  const burstNeed = d.load.bursts.value.length ? (2 + Math.max(...d.load.bursts.value.map((b) => b.lengthSec)) + 2) * 1000 : 0;
+  const burstNeed = d.load.bursts.value.length ? (2 + d.load.bursts.value.reduce((m, b) => Math.max(m, b.lengthSec), 0) + 2) * 1000 : 0;
   const runMs = Math.round(Math.min(maxMs, Math.max(minMs, burstNeed, natural * 1000)) / 1000) * 1000;
   const timeFactor = runMs / 1000 / span;
   let timeWhy = `the field excerpt spans ${Math.round(span)} s; memory ${x(memFactor)} over rate ${x(rateFactor)} makes it ${natural.toFixed(1)} s here`;

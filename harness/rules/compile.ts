@@ -366,6 +366,15 @@ class LineCompiler {
     }
     const name = pair.slice(0, at);
     const value = pair.slice(at + sym.length);
+    // `==`, `<>`, `=>`, `!==`...: auditctl's search would split them into a field name or value
+    // with an operator character in it; name the operator instead
+    const opChars = /^[=<>!&]+/.exec(pair.slice(at))?.[0] ?? sym;
+    if (opChars !== sym || /[<>!&]$/.test(name)) {
+      const written = /[<>!&]$/.test(name) ? `${/[<>!&=]+$/.exec(name)![0]}${opChars}` : opChars;
+      const meant: Record<string, string> = { '==': '=', '<>': '!=', '=>': '>=', '=<': '<=', '!==': '!=', '===': '=' };
+      throw this.err('BAD_OPERATOR', { ...o, valuePos: o.valuePos ? { ...o.valuePos, col: o.valuePos.col + name.replace(/[<>!&=]+$/, '').length } : undefined },
+        `"${written}" is not an operator`, `${meant[written] ? `write ${meant[written]}; ` : ''}operators: = != < > <= >= & &=`);
+    }
     const valueAt: RuleOption = { ...o, valuePos: o.valuePos ? { ...o.valuePos, col: o.valuePos.col + at + sym.length } : undefined };
     if (name === '') throw this.err('UNKNOWN_FIELD', o, `"${pair}" has no field name before ${sym}`);
     if (value === '') throw this.err('BAD_VALUE', valueAt, `field ${name} has no value after ${sym}`);
@@ -427,6 +436,9 @@ class LineCompiler {
         }
         return;
       case 'gid':
+        if (/^-[0-9]/.test(v)) {
+          throw this.err('OUT_OF_RANGE', o, `${spec.name} ${v} is negative`, 'group ids run from 0 to 4294967294; give a number or a group in /etc/group');
+        }
         if (/^[0-9]/.test(v)) f.value = this.number(o, spec, v, false);
         else {
           const gid = lookupGroup(v);

@@ -9,7 +9,7 @@ export interface SourcePos {
 }
 
 /**
- * Error codes (documented in harness/rules/README.md):
+ * Error codes (documented in docs/rules.md):
  * - SYNTAX           malformed line (unbalanced quoting, option without its value, stray word)
  * - UNSUPPORTED      an auditctl option or field we do not compile (hint: load it with auditctl)
  * - BAD_LIST         -a/-A/-d list,action not understood, or given twice
@@ -31,6 +31,11 @@ export type RuleErrorCode =
   | 'OUT_OF_RANGE' | 'UNKNOWN_SYSCALL' | 'MISPLACED' | 'WRONG_LIST' | 'TOO_MANY_FIELDS'
   | 'REFUSED' | 'PLACEHOLDER' | 'UNSCOPED' | 'IO';
 
+/** Quoted values longer than this are cut in messages (a 1 MiB word is not echoed whole). */
+const QUOTED_MAX = 80;
+const shortenQuoted = (text: string): string =>
+  text.replace(/"([^"]{81,})"/g, (_m, v: string) => `"${v.slice(0, QUOTED_MAX)}..." (${v.length} characters)`);
+
 export class RuleError extends Error {
   readonly code: RuleErrorCode;
   readonly file: string;
@@ -42,7 +47,9 @@ export class RuleError extends Error {
   /** the message without location and hint */
   readonly detail: string;
   constructor(code: RuleErrorCode, pos: SourcePos, option: string, detail: string, hint = '') {
-    const where = `${pos.file}:${pos.line}:${pos.col}`;
+    detail = shortenQuoted(detail);
+    hint = shortenQuoted(hint);
+    const where = pos.line > 0 ? `${pos.file}:${pos.line}:${pos.col}` : pos.file;
     const opt = option ? ` ${option}:` : '';
     super(`${where}:${opt} ${detail}${hint ? ` (${hint})` : ''}`);
     this.name = 'RuleError';

@@ -8,6 +8,10 @@ export interface Token {
   pos: SourcePos;
 }
 
+/** Longest word taken: a PATH_MAX path with its `-F path=` and escapes fits; anything longer is
+ *  no value the kernel would take, and is refused before it reaches an error message. */
+export const MAX_WORD_CHARS = 8192;
+
 export function tokenizeLine(line: string, file: string, lineNo: number): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -30,6 +34,11 @@ export function tokenizeLine(line: string, file: string, lineNo: number): Token[
         continue;
       }
       text += line[i++];
+      if (text.length > MAX_WORD_CHARS) {
+        throw new RuleError('SYNTAX', { file, line: lineNo, col: start + 1 }, '',
+          `a word longer than ${MAX_WORD_CHARS} characters ("${text.slice(0, 40)}...")`,
+          'no rule value is that long (paths end at 4096 bytes, keys at 256); is this a rule file?');
+      }
     }
     tokens.push({ text, pos: { file, line: lineNo, col: start + 1 } });
   }

@@ -1,5 +1,5 @@
 // Read rule files: text -> parsed lines -> placeholders filled -> compiled rules and settings.
-import { readFileSync } from 'node:fs';
+import { describeReadProblem, readTextFile } from '../input/untrusted.ts';
 import { compileLines, type CompiledRule, type CompileOptions, type RuleSettings } from './compile.ts';
 import { RuleError, type SourcePos } from './errors.ts';
 import { parseRuleText } from './parse.ts';
@@ -34,17 +34,20 @@ export function compileRuleText(text: string, file: string, opts: LoadOptions = 
   return set;
 }
 
-/** Read and compile one rule file. Throws RuleError (code IO when unreadable). */
+/** The largest rule file read (far above any real rule set: the kernel holds a few thousand rules). */
+export const RULE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Read and compile one rule file. Throws RuleError (code IO when unreadable, not a regular
+ *  file, over RULE_FILE_MAX_BYTES, or not UTF-8). */
 export function readRuleFile(file: string, opts: LoadOptions = {}): RuleSet {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new RuleError('IO', { file, line: 0, col: 0 }, '', `cannot read the rule file: ${e.code ?? e.message}`,
-      e.code === 'ENOENT' ? 'check the path' : 'check its permissions');
+  const r = readTextFile(file, RULE_FILE_MAX_BYTES);
+  if (!r.ok) {
+    const { detail, hint } = describeReadProblem(r.problem, 'rule file');
+    const pos = r.problem.kind === 'not-utf8' ? { file, line: r.problem.line, col: r.problem.col } : { file, line: 0, col: 0 };
+    throw new RuleError('IO', pos, '', r.problem.kind === 'not-utf8' ? detail : `the rule file ${detail}`,
+      r.problem.kind === 'not-utf8' ? `${hint}; auditctl would pass the raw bytes to the kernel, auditstorm compiles UTF-8 only (load such a rule with auditctl)` : hint);
   }
-  return compileRuleText(text, file, opts);
+  return compileRuleText(r.text, file, opts);
 }
 
 /** Read several files into one set, in order. */

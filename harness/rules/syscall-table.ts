@@ -1,6 +1,6 @@
 // Syscall names for the two machines this project runs on, keyed by the ELF arch value the
 // kernel stores in an arch field. Without an arch field, auditctl uses the running machine.
-import { SYSCALLS_I386, SYSCALLS_X86_64 } from './tables.ts';
+import { syscallsI386, syscallsX86_64 } from './tables.ts';
 
 export const ELF_X86_64 = 0xc000003e;
 export const ELF_I386 = 0x40000003;
@@ -25,7 +25,7 @@ export function machineForElf(elf: number): Machine | undefined {
 
 export const elfForMachine = (m: Machine): number => (m === 'x86_64' ? ELF_X86_64 : ELF_I386);
 
-const tableFor = (m: Machine) => (m === 'x86_64' ? SYSCALLS_X86_64 : SYSCALLS_I386);
+const tableFor = (m: Machine) => (m === 'x86_64' ? syscallsX86_64() : syscallsI386());
 
 /** syscall number for a name (case-insensitive) on a machine, or undefined */
 export function syscallNumber(name: string, m: Machine): number | undefined {

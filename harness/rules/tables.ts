@@ -2,6 +2,7 @@
 // (regenerate with `npx tsx harness/rules/generate-tables.ts`). Lookups by name are
 // case-insensitive, as in libaudit; number -> name gives the first name listed, as libaudit does.
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../../lib/paths.ts';
 
 interface Table {
   byName: ReadonlyMap<string, number>;
@@ -9,7 +10,7 @@ interface Table {
 }
 
 function load(file: string, upper: boolean, numberFirst: boolean): Table {
-  const raw = JSON.parse(readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8')) as {
+  const raw = JSON.parse(readFileSync(packageFile(`harness/rules/data/${file}`), 'utf8')) as {
     entries: Array<[number, string] | [string, number]>;
   };
   const byName = new Map<string, number>();
@@ -23,17 +24,23 @@ function load(file: string, upper: boolean, numberFirst: boolean): Table {
   return { byName, byNumber };
 }
 
-export const SYSCALLS_X86_64 = load('syscalls-x86_64.json', false, true);
-export const SYSCALLS_I386 = load('syscalls-i386.json', false, true);
-const ERRNOS = load('errnos.json', true, false);
-const MSGTYPES = load('msgtypes.json', true, false);
+/** A table read from its JSON file on first use: a command that names no syscall reads none. */
+function lazy(file: string, upper: boolean, numberFirst: boolean): () => Table {
+  let table: Table | undefined;
+  return () => (table ??= load(file, upper, numberFirst));
+}
+
+export const syscallsX86_64 = lazy('syscalls-x86_64.json', false, true);
+export const syscallsI386 = lazy('syscalls-i386.json', false, true);
+const errnos = lazy('errnos.json', true, false);
+const msgTypes = lazy('msgtypes.json', true, false);
 
 /** errno number for a name like EACCES (case-insensitive), or undefined */
-export const errnoByName = (name: string): number | undefined => ERRNOS.byName.get(name.toUpperCase());
-export const errnoName = (n: number): string | undefined => ERRNOS.byNumber.get(n);
+export const errnoByName = (name: string): number | undefined => errnos().byName.get(name.toUpperCase());
+export const errnoName = (n: number): string | undefined => errnos().byNumber.get(n);
 /** record type number for a name like USER_LOGIN, as libaudit's msg_typetab has it */
-export const msgTypeByName = (name: string): number | undefined => MSGTYPES.byName.get(name.toUpperCase());
-export const msgTypeName = (n: number): string | undefined => MSGTYPES.byNumber.get(n);
+export const msgTypeByName = (name: string): number | undefined => msgTypes().byName.get(name.toUpperCase());
+export const msgTypeName = (n: number): string | undefined => msgTypes().byNumber.get(n);
 
 /** -F filetype= names -> S_IF* mode bits (libaudit's ftypetab) */
 export const FILETYPES: ReadonlyMap<string, number> = new Map([

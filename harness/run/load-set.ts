@@ -11,6 +11,7 @@ import { deriveSeed } from '../../loads/generators/prng.ts';
 import type { LoadSpec } from '../scenario/schema.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { procStartTime } from '../host/proc-identity.ts';
+import { PACKAGE_ROOT } from '../../lib/paths.ts';
 
 export interface LoadProcess {
   id: string;
@@ -18,6 +19,8 @@ export interface LoadProcess {
   proc: GeneratorProcess;
   startMs: number;
   trackId: number;
+  /** false for a load the rules need not audit (allow_unaudited): not part of `generated` */
+  counted: boolean;
 }
 
 export interface LoadTotals {
@@ -28,6 +31,8 @@ export interface LoadTotals {
   firstError: string | null;
   /** per load: name -> figures */
   byLoad: Record<string, { processes: number; ops: number; auditedSyscalls: number; errors: number }>;
+  /** audited syscalls per load process pid, so each process's events are judged against its own count */
+  byPid: Record<number, number>;
   /** processes that ended without a result line (killed, crashed) */
   missingResults: number;
   results: ResultLine[];
@@ -58,11 +63,11 @@ export class LoadSet {
             generator: load.generator, auid: o.auid, seed: deriveSeed(o.seed, li, p), rate: load.rate, shape: load.shape,
             durationMs: load.durationMs, count: load.count, scratchDir, options: load.options as never,
             load: load.name, processIndex: p,
-          } as never, { cwd: new URL('../..', import.meta.url).pathname });
+          } as never, { cwd: PACKAGE_ROOT });
           const id = `${load.name}#${p}`;
           const trackId = o.session.track('process', `load ${id} (pid ${proc.pid})`, { pid: proc.pid, startTime: procStartTime(proc.pid) ?? 0, group: false });
           proc.onProgress((line) => o.onProgress(id, line.auditedSyscalls));
-          procs.push({ id, load: load.name, proc, startMs: load.startMs, trackId });
+          procs.push({ id, load: load.name, proc, startMs: load.startMs, trackId, counted: !load.allowUnaudited });
         }
       });
       await Promise.all(procs.map((p) => p.proc.ready));
@@ -99,7 +104,7 @@ export class LoadSet {
     const timer = setTimeout(() => { for (const p of this.procs) p.proc.kill(); }, timeoutMs);
     const settled = await Promise.allSettled(this.procs.map((p) => p.proc.result));
     clearTimeout(timer);
-    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, missingResults: 0, results: [] };
+    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, byPid: {}, missingResults: 0, results: [] };
     settled.forEach((s, i) => {
       const p = this.procs[i]!;
       this.session.untrack(p.trackId);
@@ -110,12 +115,18 @@ export class LoadSet {
         totals.firstError ??= (s.reason as Error).message;
         // what it reported last is the best figure we have; stated as missing in the summary
         const last = p.proc.lastProgress;
-        if (last) { totals.generated += last.auditedSyscalls; totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls; }
+        if (last) {
+          if (p.counted) { totals.byPid[p.proc.pid] = last.auditedSyscalls; totals.generated += last.auditedSyscalls; }
+          totals.ops += last.ops; by.ops += last.ops; by.auditedSyscalls += last.auditedSyscalls;
+        }
         return;
       }
       const r = s.value;
       totals.results.push(r);
-      totals.generated += r.auditedSyscalls;
+      if (p.counted) {
+        totals.byPid[r.pid] = (totals.byPid[r.pid] ?? 0) + r.auditedSyscalls;
+        totals.generated += r.auditedSyscalls;
+      }
       totals.ops += r.ops;
       totals.errors += r.errors;
       if (r.firstError) totals.firstError ??= r.firstError;

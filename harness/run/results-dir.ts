@@ -2,8 +2,9 @@
 // included), metrics.jsonl, results.tap, summary.json and excerpts of the daemon's log.
 import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { packageFile } from '../../lib/paths.ts';
 
-export const DEFAULT_RESULTS_ROOT = resolve(new URL('../../results', import.meta.url).pathname);
+export const DEFAULT_RESULTS_ROOT = packageFile('results');
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '-');
 

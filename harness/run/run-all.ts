@@ -1,11 +1,12 @@
 // `auditstorm scenarios --run-all`: every library scenario under tsauditd block, drop and
 // unbounded and under Debian's auditd, one after another, then a table of verdicts and key
-// figures (printed, and written as Markdown for the README).
+// figures (printed, and written as Markdown for docs/scenarios.md).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../scenario/load-scenario.ts';
 import { runScenario, type RunOutcome } from './run-scenario.ts';
 import { DEFAULT_RESULTS_ROOT } from './results-dir.ts';
+import { namedLoss } from '../verdict/accounting.ts';
 
 export const LIBRARY = ['runaway-queue', 'frozen-log', 'slow-plugin', 'cpu-starved', 'disk-full', 'crash-restart', 'soak-steady'] as const;
 
@@ -39,7 +40,7 @@ export function rowOf(scenario: string, daemon: string, o: RunOutcome): TableRow
   return {
     scenario, daemon, verdict: o.summary.verdict,
     peakRssMiB: (m.peakRssBytes / 1048576).toFixed(1), eventsPerSec: String(Math.round(m.throughputEventsPerSec)),
-    generated: String(m.events.generated), logged: String(m.events.logged), accountedLoss: String(m.events.accountedLoss),
+    generated: String(m.events.generated), logged: String(m.events.logged), accountedLoss: String(namedLoss(m.events)),
     silentLoss: String(m.events.silentLoss), kernelLost: String(m.kernel.lost), oomKills: String(m.oomKills),
     backlogWaitS: (m.kernel.backlogWaitMs / 1000).toFixed(1), worstRecovery: worst,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name).join('; '), dir: o.dir,
@@ -48,7 +49,7 @@ export function rowOf(scenario: string, daemon: string, o: RunOutcome): TableRow
 
 const COLUMNS: Array<[keyof TableRow, string]> = [
   ['scenario', 'scenario'], ['daemon', 'daemon'], ['verdict', 'verdict'], ['peakRssMiB', 'peak RSS MiB'],
-  ['eventsPerSec', 'events/s'], ['generated', 'generated'], ['logged', 'logged'], ['accountedLoss', 'acc. loss'],
+  ['eventsPerSec', 'events/s'], ['generated', 'generated'], ['logged', 'logged'], ['accountedLoss', 'named loss'],
   ['silentLoss', 'silent loss'], ['kernelLost', 'kernel lost'], ['oomKills', 'OOM kills'], ['backlogWaitS', 'caller wait s'],
   ['worstRecovery', 'recovery'], ['failed', 'failed assertions'],
 ];

@@ -1,9 +1,8 @@
 // Read a scenario file, validate it, and turn every problem into a line a person can act on:
 // FILE:LINE:COL: FIELD.PATH: what is allowed (got VALUE).
-import { readFileSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { statSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { core as zcore } from 'zod';
 import { randomSeed } from '../../loads/generators/prng.ts';
 import { generators } from '../../loads/generators/index.ts';
@@ -11,9 +10,28 @@ import {
   DAEMONS, POLICIES, scenarioFileSchema, toScenario,
   type Scenario, type ScenarioOverrides,
 } from './schema.ts';
+import { PACKAGE_ROOT } from '../../lib/paths.ts';
 import { formatDuration, parseDuration, UnitError } from './units.ts';
+import { describeReadProblem, readTextFile, shorten } from '../input/untrusted.ts';
+import { preflight } from './preflight.ts';
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Limits on a scenario file (docs/scenarios.md): far above any real scenario, low enough that
+ *  a hostile file is refused in milliseconds. */
+export const SCENARIO_LIMITS = {
+  fileBytes: 1024 * 1024,
+  /** YAML nodes (scalars, mappings, lists) in the whole document */
+  nodes: 20_000,
+  /** keys of one mapping */
+  mapKeys: 256,
+  /** nesting of flow collections ([ ] and { }) */
+  flowDepth: 32,
+  /** alias expansions (`*name`) in the whole document: no "billion laughs" */
+  aliases: 100,
+  /** problems listed in one error; the rest are counted */
+  problemsShown: 50,
+};
+
+export const PROJECT_ROOT = PACKAGE_ROOT;
 export const DEFAULT_RULES_DIR = join(PROJECT_ROOT, 'rules');
 export const SCENARIOS_DIR = join(PROJECT_ROOT, 'loads/scenarios');
 
@@ -39,9 +57,11 @@ export function formatProblem(p: ScenarioProblem): string {
 
 export class ScenarioError extends Error {
   constructor(readonly file: string, readonly problems: ScenarioProblem[]) {
+    const shown = problems.slice(0, SCENARIO_LIMITS.problemsShown);
+    const more = problems.length - shown.length;
     super(problems.length === 1
       ? `bad scenario: ${formatProblem(problems[0])}`
-      : `bad scenario ${file}: ${problems.length} problems\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+      : `bad scenario ${file}: ${problems.length} problems\n${shown.map((p) => `  ${formatProblem(p)}`).join('\n')}${more > 0 ? `\n  ... and ${more} more` : ''}`);
     this.name = 'ScenarioError';
   }
 }
@@ -96,9 +116,10 @@ function showValue(v: unknown): string {
   if (v === undefined) return 'missing';
   if (v === null) return 'null (empty)';
   if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === 'object') return `a mapping {${Object.keys(v as object).slice(0, 5).join(', ')}${Object.keys(v as object).length > 5 ? ', ...' : ''}}`;
-  const s = JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  if (typeof v === 'object') return `a mapping {${Object.keys(v as object).slice(0, 5).map((k) => shorten(k, 30).slice(1, -1)).join(', ')}${Object.keys(v as object).length > 5 ? ', ...' : ''}}`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
+  if (typeof v === 'string') return shorten(v);
+  return String(v);
 }
 
 function editDistance(a: string, b: string): number {
@@ -212,7 +233,10 @@ function applyOverrides(data: Record<string, unknown>, o: ScenarioOverrides, war
 export function validateScenario(text: string, options: ValidateOptions = {}): Scenario {
   const file = options.path ?? '(scenario)';
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const early = precheckText(text, file);
+  if (early) throw new ScenarioError(file, [early]);
+  // duplicate keys are checked in checkShape (the yaml library's own check is quadratic in the keys)
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ScenarioError(file, doc.errors.map((e) => {
       const pos = lines.linePos(e.pos[0]);
@@ -220,7 +244,24 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
         message: `not valid YAML: ${e.message.split('\n')[0]}` };
     }));
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const shapeProblem = checkShape(doc, lines, file);
+  if (shapeProblem) throw new ScenarioError(file, [shapeProblem]);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: SCENARIO_LIMITS.aliases }) as unknown;
+  } catch (err) {
+    // the yaml library throws ReferenceError for an alias without an anchor or one that expands
+    // too often; both become a located problem
+    const alias = firstAlias(doc);
+    const pos = alias?.range ? lines.linePos(alias.range[0]) : { line: 0, col: 0 };
+    const msg = (err as Error).message;
+    throw new ScenarioError(file, [{ file, line: pos.line, col: pos.col, path: '', value: alias && isAlias(alias) ? `*${shorten(alias.source, 40).slice(1, -1)}` : '',
+      message: /Unresolved alias/.test(msg)
+        ? 'an alias (*name) without an anchor (&name) before it; define the anchor first or write the value out'
+        : /Excessive alias count/.test(msg)
+          ? `aliases expand more than ${SCENARIO_LIMITS.aliases} times (nested aliases: a "billion laughs"); write the values out`
+          : `the YAML does not resolve: ${shorten(msg, 120).slice(1, -1)}` }]);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ScenarioError(file, [{ file, line: 1, col: 1, path: '', value: showValue(data),
       message: 'a scenario file is a YAML mapping with keys name, description, duration, rules, daemon, loads, faults, expect' }]);
@@ -242,7 +283,8 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   const rulesPath = parsed.rules.includes('/')
     ? (isAbsolute(parsed.rules) ? parsed.rules : resolve(baseDir, parsed.rules))
     : join(rulesDir, parsed.rules);
-  if (options.checkRulesFile !== false && !isFile(rulesPath)) {
+  // a path that exists but is no regular file (a directory, /dev/zero) is the rule reader's to explain
+  if (options.checkRulesFile !== false && !existsSync(rulesPath)) {
     const loc = locate(doc, ['rules']);
     const pos = loc.node?.range ? lines.linePos(loc.node.range[0]) : { line: 0, col: 0 };
     const have = existsSync(rulesDir) ? readdirSync(rulesDir).filter((f) => f.endsWith('.rules')) : [];
@@ -261,20 +303,100 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
   }
 
   const seedGenerated = parsed.seed === undefined;
-  return toScenario(parsed, {
+  const scenario = toScenario(parsed, {
     seed: parsed.seed ?? randomSeed(),
     rulesPath,
     source: { path: options.path ? resolve(options.path) : null, text, seedGenerated, overrides, warnings },
   });
+  if (options.checkRulesFile !== false) {
+    // what the run would refuse, refused now: rules, daemon config, unaudited loads, faults
+    const pre = preflight(scenario);
+    if (pre.problems.length > 0) {
+      throw new ScenarioError(file, pre.problems.map((p) => {
+        const path = parsePath(p.path);
+        const loc = locate(doc, path);
+        const node = loc.found ? (loc.keyNode ?? loc.node) : loc.node;
+        const at = node?.range ? lines.linePos(node.range[0]) : { line: 0, col: 0 };
+        return { file, line: at.line, col: at.col, path: p.path, value: '', message: p.message };
+      }));
+    }
+    warnings.push(...pre.warnings);
+  }
+  return scenario;
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+/** "loads[1].name" -> ['loads', 1, 'name'] */
+function parsePath(text: string): PathSeg[] {
+  const out: PathSeg[] = [];
+  for (const m of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
 }
+
+/** Bounds checked on the text before the YAML parser sees it: its size, how many keys it could
+ *  hold, and how deep its flow collections nest (the parser recurses). */
+function precheckText(text: string, file: string): ScenarioProblem | null {
+  const whole = (message: string): ScenarioProblem => ({ file, line: 1, col: 1, path: '', value: '', message });
+  if (text.length > SCENARIO_LIMITS.fileBytes) return whole(`${text.length} characters, over the ${SCENARIO_LIMITS.fileBytes} limit for a scenario (those are a few KiB)`);
+  let colons = 0;
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    col++;
+    if (c === 10) { line++; col = 0; } else if (c === 58) colons++;
+    else if (c === 91 || c === 123) {
+      if (++depth > SCENARIO_LIMITS.flowDepth) {
+        return { file, line, col, path: '', value: '', message: `[ and { nest deeper than ${SCENARIO_LIMITS.flowDepth} levels (is this a scenario file?)` };
+      }
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" in the text: more than the ${SCENARIO_LIMITS.nodes} keys a scenario may hold (those have a few dozen)`);
+  return null;
+}
+
+/** Size limits on the document's structure, and duplicate keys, checked before anything walks it per key. */
+function checkShape(doc: Document, lines: LineCounter, file: string): ScenarioProblem | null {
+  let nodes = 0;
+  let problem: ScenarioProblem | null = null;
+  const at = (n: Node) => (n.range ? lines.linePos(n.range[0]) : { line: 0, col: 0 });
+  visit(doc, {
+    Node(_key, node) {
+      nodes++;
+      if (nodes > SCENARIO_LIMITS.nodes) {
+        problem = { file, ...at(node as Node), path: '', value: '', message: `more than ${SCENARIO_LIMITS.nodes} YAML nodes; a scenario is a few dozen keys (is this a scenario file?)` };
+        return visit.BREAK;
+      }
+      if (isMap(node)) {
+        if (node.items.length > SCENARIO_LIMITS.mapKeys) {
+          problem = { file, ...at(node), path: '', value: `a mapping of ${node.items.length} keys`, message: `a mapping has at most ${SCENARIO_LIMITS.mapKeys} keys (is this a scenario file?)` };
+          return visit.BREAK;
+        }
+        const seen = new Map<string, Node>();
+        for (const pair of node.items) {
+          const k = pair.key as Node | null;
+          if (!isScalar(k)) continue;
+          const name = String(k.value);
+          const first = seen.get(name);
+          if (first) {
+            problem = { file, ...at(k), path: '', value: '', message: `key ${shorten(name, 40)} is given twice (first on line ${at(first).line}); keep one` };
+            return visit.BREAK;
+          }
+          seen.set(name, k);
+        }
+      }
+      return undefined;
+    },
+  });
+  return problem;
+}
+
+function firstAlias(doc: Document): Node | null {
+  let found: Node | null = null;
+  visit(doc, { Alias(_k, node) { found = node; return visit.BREAK; } });
+  return found;
+}
+
 
 /** Read and validate a scenario file. Throws ScenarioError (exit code 2) for any problem. */
 export function loadScenario(path: string, overrides: ScenarioOverrides = {},
@@ -293,12 +415,16 @@ export function loadScenario(path: string, overrides: ScenarioOverrides = {},
       : `cannot read: ${(err as Error).message}`);
   }
   if (!st.isFile()) fail(st.isDirectory() ? 'is a directory, not a scenario file (give a .yaml file)' : 'is not a regular file');
-  if (st.size > 1024 * 1024) fail(`is ${st.size} bytes: not a scenario file (those are a few KiB of YAML)`);
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return fail(`cannot read: ${(err as Error).message}`);
+  if (st.size > SCENARIO_LIMITS.fileBytes) fail(`is ${st.size} bytes: not a scenario file (those are a few KiB of YAML; the limit is ${SCENARIO_LIMITS.fileBytes})`);
+  const read = readTextFile(path, SCENARIO_LIMITS.fileBytes);
+  if (!read.ok) {
+    const { detail, hint } = describeReadProblem(read.problem, 'scenario file');
+    if (read.problem.kind === 'not-utf8') {
+      throw new ScenarioError(path, [{ file: path, line: read.problem.line, col: read.problem.col, path: '', value: '', message: `${detail}; ${hint}` }]);
+    }
+    return fail(`${detail}; ${hint}`);
   }
+  text = read.text;
   if (text.includes('\u0000')) fail('is a binary file, not a YAML scenario');
   return validateScenario(text, { ...options, path, overrides });
 }

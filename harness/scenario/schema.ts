@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { GENERATOR_NAMES, generatorOptions, intIn, mapping, numberIn, size, type GeneratorName, type GeneratorOptions } from '../../loads/generators/options.ts';
 import type { Rate, Shape } from '../../loads/generators/shape.ts';
 import { formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
+import { DAEMONS, POLICIES, type DaemonName, type Policy } from './names.ts';
 
 const MAX_BACKLOG_WAIT_MS = 10 * 60 * 1000; // the kernel's EINVAL bound
 const U32_MAX = 4294967295;
@@ -74,6 +75,9 @@ const loadCommon = {
   count: intIn(1, 1e12, 'a number of operations per process (>= 1)').optional(),
   /** delay after the run's start */
   start: duration().default(0),
+  /** the rules need not audit this load (it is background work); its operations are then not
+   *  counted as generated */
+  allow_unaudited: z.boolean({ error: 'true or false' }).default(false),
 };
 
 const loadVariants = GENERATOR_NAMES.map((g) =>
@@ -166,12 +170,16 @@ const faultSchema = z.discriminatedUnion('kind', [
 
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
-const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
-const POLICIES = ['block', 'drop', 'unbounded'] as const;
 
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
-  z.union([z.string(), z.number(), z.boolean()], { error: 'a text, number or boolean value' }),
+  z.union([
+    // a newline would add a line of its own to the generated auditd.conf
+    z.string().max(4096, { error: 'a value of at most 4096 characters' })
+      .regex(/^[^\x00-\x1f\x7f]*$/, { error: 'one line of text: no newline, tab or other control character (it would inject a line into the generated auditd.conf)' }),
+    z.number().refine(Number.isFinite, { error: 'a finite number (not .inf or .nan)' }),
+    z.boolean(),
+  ], { error: 'a text, number or boolean value' }),
   { error: 'a mapping of auditd.conf keys to values, e.g. {flush: sync, freq: 0}' },
 );
 
@@ -200,6 +208,8 @@ const daemonSchema = mapping('daemon', {
   command: z.union([z.string().min(1), z.array(z.string()).min(1)], { error: 'a command line (text or list of words)' }).optional(),
   /** for `command`: the path of the log it writes */
   log: z.string({ error: 'a path to the daemon\'s log file' }).min(1).optional(),
+  /** for `command`: a JSON stats file it writes, read for `events: { droppedQueueFull, notWritten }` */
+  stats: z.string({ error: 'a path to the daemon\'s JSON stats file' }).min(1).optional(),
 });
 
 const kernelSchema = mapping('kernel', {
@@ -221,6 +231,10 @@ const expectSchema = mapping('expect', {
   warmup: duration().optional(),
   oom_kills_max: intIn(0, 1e9, 'an integer >= 0').optional(),
   silent_loss_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  /** all loss, counted or not; incomplete_max and unexpected_max default to 0 with silent_loss_max */
+  loss_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  incomplete_max: intIn(0, 1e12, 'an integer >= 0').optional(),
+  unexpected_max: intIn(0, 1e12, 'an integer >= 0').optional(),
   kernel_lost_max: intIn(0, 1e12, 'an integer >= 0').optional(),
   throughput_min: numberIn(0, 1e12, 'events per second (a number >= 0)').optional(),
   backlog_wait_max: duration().optional(),
@@ -249,7 +263,7 @@ export const scenarioFileSchema = mapping('a scenario', {
     if (!s.daemon.command) ctx.addIssue({ code: 'custom', path: ['daemon', 'command'], message: 'required when daemon.name is command: the command line to run' });
     if (!s.daemon.log) ctx.addIssue({ code: 'custom', path: ['daemon', 'log'], message: 'required when daemon.name is command: the path of its log' });
   } else {
-    for (const key of ['command', 'log'] as const) {
+    for (const key of ['command', 'log', 'stats'] as const) {
       if (s.daemon[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['daemon', key], message: `only for daemon.name command (this is ${s.daemon.name}); remove it` });
     }
   }
@@ -285,8 +299,7 @@ type ParsedFault = Parsed['faults'][number];
 
 // ---- the typed result the runner uses ------------------------------------------------------------
 
-export type DaemonName = (typeof DAEMONS)[number];
-export type Policy = (typeof POLICIES)[number];
+export type { DaemonName, Policy };
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES };
 
@@ -303,6 +316,8 @@ export type LoadSpec = {
     /** operations per process; null: runs for its duration */
     count: number | null;
     startMs: number;
+    /** the rules may leave it unaudited; its operations are not counted as generated */
+    allowUnaudited: boolean;
     options: GeneratorOptions[G];
   };
 }[GeneratorName];
@@ -320,6 +335,9 @@ export interface Expect {
   warmupMs: number;
   oomKillsMax: number | null;
   silentLossMax: number | null;
+  lossMax: number | null;
+  incompleteMax: number | null;
+  unexpectedMax: number | null;
   kernelLostMax: number | null;
   throughputMin: number | null;
   backlogWaitMaxMs: number | null;
@@ -344,6 +362,7 @@ export interface Scenario {
     config: Record<string, string>;
     command: string[] | null;
     log: string | null;
+    stats: string | null;
   };
   loads: LoadSpec[];
   faults: FaultSpec[];
@@ -385,6 +404,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
     durationMs: l.duration ?? null,
     count: l.count ?? null,
     startMs: l.start,
+    allowUnaudited: l.allow_unaudited,
     options: l.options,
   })) as LoadSpec[];
   return {
@@ -409,6 +429,7 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
         .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])),
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
+      stats: p.daemon.stats ?? null,
     },
     loads,
     faults: p.faults.map((f, index) => ({ ...f, index })),
@@ -418,6 +439,9 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
       warmupMs: p.expect.warmup ?? Math.min(10_000, Math.floor(p.duration / 4)),
       oomKillsMax: p.expect.oom_kills_max ?? null,
       silentLossMax: p.expect.silent_loss_max ?? null,
+      lossMax: p.expect.loss_max ?? null,
+      incompleteMax: p.expect.incomplete_max ?? (p.expect.silent_loss_max !== undefined ? 0 : null),
+      unexpectedMax: p.expect.unexpected_max ?? (p.expect.silent_loss_max !== undefined ? 0 : null),
       kernelLostMax: p.expect.kernel_lost_max ?? null,
       throughputMin: p.expect.throughput_min ?? null,
       backlogWaitMaxMs: p.expect.backlog_wait_max ?? null,

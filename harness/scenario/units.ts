@@ -2,6 +2,8 @@
 // (`64KiB`, `256MiB`, `1.5MB`). A bare number is refused for both: "10" could be seconds or
 // milliseconds, "256" bytes or MiB, and a scenario that silently means the other one wastes a run.
 
+import { shorten } from '../input/untrusted.ts';
+
 export class UnitError extends Error {
   constructor(message: string) {
     super(message);
@@ -20,12 +22,18 @@ const DURATION_ORDER = ['d', 'h', 'm', 's', 'ms'];
 const DURATION_HELP = 'a duration: a number with a unit ms, s, m, h or d, e.g. 500ms, 10s, 2m, 1h30m';
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return typeof value === 'string' ? shorten(value) : String(value);
+}
+
+/** YAML reads `.inf`, `-.inf` and `.nan` as numbers: name them rather than suggest "Infinitys". */
+function notFinite(value: number, help: string): UnitError {
+  return new UnitError(`${value} (YAML's ${Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf'}) is not ${help}`);
 }
 
 /** Parse a duration into whole milliseconds. Components go from largest to smallest unit. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw notFinite(value, DURATION_HELP);
     throw new UnitError(`${value} has no unit; write ${value}s or ${value}ms (${DURATION_HELP})`);
   }
   if (typeof value !== 'string') throw new UnitError(`expected ${DURATION_HELP}; got ${show(value)}`);
@@ -45,9 +53,12 @@ export function parseDuration(value: unknown): number {
   }
   if (text === '' || matched !== text.length) {
     if (/^\d+(\.\d+)?$/.test(text)) {
-      throw new UnitError(`${show(value)} has no unit; write ${text}s or ${text}ms (${DURATION_HELP})`);
+      throw new UnitError(`${show(value)} has no unit; write ${shorten(text).slice(1, -1)}s or ms (${DURATION_HELP})`);
     }
     throw new UnitError(`${show(value)} is not ${DURATION_HELP}`);
+  }
+  if (!Number.isSafeInteger(Math.round(total))) {
+    throw new UnitError(`${show(value)} is too long: durations end at ${Number.MAX_SAFE_INTEGER} ms`);
   }
   if (!Number.isInteger(total)) {
     throw new UnitError(`${show(value)} is not a whole number of milliseconds`);
@@ -88,26 +99,27 @@ const SIZE_HELP = 'a size: a number with a unit B, KiB, MiB, GiB, TiB (binary) o
 /** Parse a size into whole bytes. */
 export function parseSize(value: unknown): number {
   if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw notFinite(value, SIZE_HELP);
     throw new UnitError(`${value} has no unit; write ${value}B, ${value}KiB or ${value}MiB (${SIZE_HELP})`);
   }
   if (typeof value !== 'string') throw new UnitError(`expected ${SIZE_HELP}; got ${show(value)}`);
   const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$/.exec(value.trim());
   if (!m) {
     if (/^\d+(\.\d+)?$/.test(value.trim())) {
-      throw new UnitError(`${show(value)} has no unit; write ${value.trim()}B or ${value.trim()}MiB (${SIZE_HELP})`);
+      throw new UnitError(`${show(value)} has no unit; write it with B or MiB (${SIZE_HELP})`);
     }
     throw new UnitError(`${show(value)} is not ${SIZE_HELP}`);
   }
   const unit = SIZE_UNITS[m[2]];
   if (unit === undefined) {
     const hint = /^[kmgt]i?b?$/i.test(m[2])
-      ? `; "${m[2]}" is ambiguous: write ${m[1]}${m[2][0].toUpperCase()}iB (binary) or ${m[1]}${m[2][0].toUpperCase()}B (decimal)`
+      ? `; "${m[2]}" is ambiguous: write ${m[1].slice(0, 20)}${m[2][0].toUpperCase()}iB (binary) or ${m[1].slice(0, 20)}${m[2][0].toUpperCase()}B (decimal)`
       : '';
-    throw new UnitError(`${show(value)}: unknown unit "${m[2]}"${hint}; expected ${SIZE_HELP}`);
+    throw new UnitError(`${show(value)}: unknown unit ${shorten(m[2], 16)}${hint}; expected ${SIZE_HELP}`);
   }
   const bytes = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(Math.round(bytes))) throw new UnitError(`${show(value)} is too large: sizes end at ${Number.MAX_SAFE_INTEGER} bytes`);
   if (!Number.isInteger(bytes)) throw new UnitError(`${show(value)} is not a whole number of bytes`);
-  if (!Number.isSafeInteger(bytes)) throw new UnitError(`${show(value)} is too large`);
   return bytes;
 }
 
@@ -129,7 +141,8 @@ const PER_SECOND_HELP = 'bytes per second: a number (bytes/s) or a size per seco
 /** A byte rate: a plain number is bytes/s (the unit is in the key's name), or "64KiB/s". */
 export function parseByteRate(value: unknown): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new UnitError(`${value} is not ${PER_SECOND_HELP}`);
+    if (!Number.isFinite(value)) throw notFinite(value, PER_SECOND_HELP);
+    if (value < 0) throw new UnitError(`${value} is not ${PER_SECOND_HELP}`);
     return value;
   }
   if (typeof value !== 'string') throw new UnitError(`expected ${PER_SECOND_HELP}; got ${show(value)}`);

@@ -1,8 +1,7 @@
 // Soak mode for a run: bounded metrics.jsonl (soak-metrics-writer.ts), summary.json
 // checkpoints, the daemon's RSS leak check after warm-up, and the harness's own RSS. The runner
 // creates one when a run is long (SOAK_MIN_MS), hands its samplerMetricsPath to the Sampler
-// (the sampler's own writer then writes nowhere) and attaches it; see harness/soak/README
-// section in ci/README.md for the three lines.
+// (the sampler's own writer then writes nowhere) and attaches it (docs/soak.md).
 import { join } from 'node:path';
 import type { Sampler } from '../monitors/sampler.ts';
 import type { MetricsEvent, MetricsSample } from '../metrics/metrics-types.ts';

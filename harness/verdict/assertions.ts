@@ -1,6 +1,6 @@
 // The verdict: each `expect` limit of the scenario becomes one named assertion with the actual
 // figure beside the limit; the run passes when every one holds.
-import type { EventAccounting } from './accounting.ts';
+import { eventsMissing, namedLoss, type EventAccounting } from './accounting.ts';
 import type { SlopeEstimate } from './rss-slope.ts';
 
 export interface Expectations {
@@ -10,6 +10,12 @@ export interface Expectations {
   rssSlopeMax?: number;
   oomKillsMax?: number;
   silentLossMax?: number;
+  /** all loss, counted or not: generated events not in the log */
+  lossMax?: number;
+  /** logged events with records missing */
+  incompleteMax?: number;
+  /** logged events of the run's auid no load accounts for */
+  unexpectedMax?: number;
   kernelLostMax?: number;
   /** logged events per second over the load window */
   throughputMin?: number;
@@ -18,7 +24,10 @@ export interface Expectations {
 }
 
 export interface RunFigures {
+  /** the peak judged: RSS, or RSS + unread bytes in its audit socket when that is higher */
   peakRssBytes: number;
+  /** peak unread bytes in the daemon's audit socket, for the detail */
+  peakSocketUnreadBytes?: number;
   idleRssBytes: number;
   /** the daemon's promised queue bound, null when it has none (unbounded, auditd) */
   queueBoundBytes: number | null;
@@ -60,7 +69,7 @@ export function evaluate(expect: Expectations, f: RunFigures, expectDaemonSurviv
       how = 'scenario limit';
     }
     out.push({ name: 'peak RSS under its bound', ok: f.peakRssBytes <= limit, actual: f.peakRssBytes, limit,
-      detail: `peak ${mib(f.peakRssBytes)} vs ${mib(limit)} (${how})` });
+      detail: `peak ${mib(f.peakRssBytes)}${f.peakSocketUnreadBytes ? ` (RSS + unread socket bytes; socket peak ${mib(f.peakSocketUnreadBytes)})` : ''} vs ${mib(limit)} (${how})` });
   }
   if (expect.rssSlopeMax !== undefined) {
     const s = f.slope;
@@ -71,9 +80,25 @@ export function evaluate(expect: Expectations, f: RunFigures, expectDaemonSurviv
   if (expect.oomKillsMax !== undefined) {
     out.push({ name: 'OOM kills', ok: f.oomKills <= expect.oomKillsMax, actual: f.oomKills, limit: expect.oomKillsMax });
   }
+  const e = f.events;
   if (expect.silentLossMax !== undefined) {
-    out.push({ name: 'no silent loss', ok: f.events.silentLoss <= expect.silentLossMax, actual: f.events.silentLoss, limit: expect.silentLossMax,
-      detail: `generated ${f.events.generated}, logged ${f.events.logged}, accounted loss ${f.events.accountedLoss}` });
+    const l = e.lost;
+    out.push({ name: 'no silent loss', ok: e.silentLoss <= expect.silentLossMax, actual: e.silentLoss, limit: expect.silentLossMax,
+      detail: `generated ${e.generated}, logged ${e.logged} (${e.unexpected} unexpected), kernel dropped ${l.kernelDropped} (by serial), ` +
+        `daemon dropped ${l.daemonDropped ?? 'n/a'}, not written ${l.daemonNotWritten ?? 'n/a'}, ` +
+        `bounds: kernel lost <= ${l.kernelCounted} records, unattributed <= ${l.kernelDroppedUnattributed} records` +
+        (e.silentLossBound !== undefined ? `; silent loss between ${e.silentLoss} and ${e.silentLossBound}` : '') });
+  }
+  if (expect.lossMax !== undefined) {
+    const missing = eventsMissing(e);
+    out.push({ name: 'events lost (counted or not)', ok: missing <= expect.lossMax, actual: missing, limit: expect.lossMax,
+      detail: `${missing} of ${e.generated} generated event(s) not in the log; ${namedLoss(e)} named by serial or per-event count` });
+  }
+  if (expect.incompleteMax !== undefined) {
+    out.push({ name: 'incomplete events', ok: e.incomplete <= expect.incompleteMax, actual: e.incomplete, limit: expect.incompleteMax });
+  }
+  if (expect.unexpectedMax !== undefined) {
+    out.push({ name: 'unexpected events', ok: e.unexpected <= expect.unexpectedMax, actual: e.unexpected, limit: expect.unexpectedMax });
   }
   out.push({ name: 'no duplicate events', ok: f.events.duplicates === 0, actual: f.events.duplicates, limit: 0 });
   if (expect.kernelLostMax !== undefined) {

@@ -91,7 +91,7 @@ function emit(line: GeneratorLine): void {
 
 export function readConfig<G extends GeneratorName>(name: G): GeneratorConfig<G> {
   const text = process.argv[2] ?? process.env.AUDITSTORM_GENERATOR_CONFIG;
-  if (!text) throw new Error(`usage: node --import tsx ${name}.ts CONFIG_JSON (or env AUDITSTORM_GENERATOR_CONFIG)`);
+  if (!text) throw new Error(`usage: node ${name}.js CONFIG_JSON (or env AUDITSTORM_GENERATOR_CONFIG)`);
   const config = JSON.parse(text) as GeneratorConfig<G>;
   if (config.generator !== name) throw new Error(`config is for generator ${config.generator}, this is ${name}`);
   if (config.durationMs === null && config.count === null) {
@@ -130,6 +130,10 @@ export async function runGenerator<G extends GeneratorName>(
     gen = await setup(ctx);
     // libuv starts its thread pool (4 clone calls) on first use: do it now, unaudited.
     await statAsync('/');
+    // libuv opens /dev/null (its spare fd for EMFILE) when the process's first stream is made:
+    // make stdout and stdin now, unaudited, not at the first emit after the auid is set.
+    void process.stdout;
+    void process.stdin;
     if (config.auid !== null) setLoginUid(config.auid);
   } catch (err) {
     emit({ type: 'error', pid: process.pid, message: (err as Error).message });

@@ -2,6 +2,7 @@
 // execa, wait for "ready", release it with "go", follow its progress, collect its result.
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
+import { programPath } from '../../lib/paths.ts';
 import { generators } from './index.ts';
 import type { GeneratorConfig, GeneratorLine, ProgressLine, ReadyLine, ResultLine } from './common.ts';
 
@@ -35,10 +36,10 @@ function cleanEnv(): Record<string, string> {
 }
 
 export function startGenerator(config: GeneratorConfig, opts: { cwd?: string } = {}): GeneratorProcess {
-  const script = generators[config.generator].script;
+  const script = programPath(generators[config.generator].script);
   // `env -u NODE_OPTIONS` (env execs node: same pid): a parent's spawn hooks (tap's process
   // tracking) put their preloads back into the environment we pass, so strip them at exec time.
-  const child: ResultPromise = execa('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', script, JSON.stringify(config)], {
+  const child: ResultPromise = execa('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, script, JSON.stringify(config)], {
     stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', reject: false, buffer: false, cwd: opts.cwd,
     // Preloaded hooks (a test runner's process tracking, coverage) do file I/O at exit, after
     // the auid is set: audited syscalls no generator counts. Generators run with none.

@@ -32,8 +32,8 @@ t.test('auditd keys we ignore load without error', async (t) => {
 
 t.test('errors name file:line and the reason', async (t) => {
   t.throws(() => parse('flush = none\nbogus = 1\n'), { name: 'ConfigError', message: /^\/etc\/ts\/auditd.conf:2: unknown keyword "bogus"/ });
-  t.throws(() => parse('freq = lots'), /auditd.conf:1: "lots" is not an integer/);
-  t.throws(() => parse('flush = sometimes'), /auditd.conf:1: "sometimes" is not one of none \| incremental/);
+  t.throws(() => parse('freq = lots'), /auditd.conf:1: freq: "lots" is not an integer/);
+  t.throws(() => parse('flush = sometimes'), /auditd.conf:1: flush: "sometimes" is not one of none \| incremental/);
   t.throws(() => parse('log_format = ENRICHED'), /RAW logs only/);
   t.throws(() => parse('queue_hwm = 100\nqueue_lwm = 100'), /auditd.conf:2: queue_lwm \(100\) must be below queue_hwm/);
   t.throws(() => parse('flush = none\nflush = data'), /auditd.conf:2: flush is set twice \(first on line 1\)/);

@@ -18,7 +18,7 @@ t.test('bad config: exit 2 with file:line and the reason, nothing registered', a
   writeConf(dir, { flush: 'incremental_async', queue_overflow: 'sometimes' });
   const r = await execa(process.execPath, [BIN, '-n', '-c', dir], { reject: false });
   t.equal(r.exitCode, 2);
-  t.match(r.stderr, `${join(dir, 'auditd.conf')}:2: "sometimes" is not one of block | drop | unbounded`);
+  t.match(r.stderr, `${join(dir, 'auditd.conf')}:2: queue_overflow: "sometimes" is not one of block | drop | unbounded`);
   t.equal((await status()).pid, 0);
 });
 

@@ -60,7 +60,7 @@ t.test('SIGHUP applies queue_hwm / queue_overflow live; a bad config is refused 
   d.proc.kill('SIGHUP');
   const deadline = Date.now() + 5000;
   while (!/reload refused/.test(d.stderr()) && Date.now() < deadline) await sleep(50);
-  t.match(d.stderr(), new RegExp(`reload refused, keeping the running config: ${join(dir, 'auditd.conf')}:8: "sometimes" is not one of block \\| drop \\| unbounded`),
+  t.match(d.stderr(), new RegExp(`reload refused, keeping the running config: ${join(dir, 'auditd.conf')}:8: queue_overflow: "sometimes" is not one of block \\| drop \\| unbounded`),
     'bad config: file:line and the reason');
   await sleep(300);
   t.match(d.stats(), { policy: 'drop', queue: { hwm: 3000, lwm: 1000 }, state: 'running', registered: true }, 'old config kept, still running');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { programPath } from '../../lib/paths.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,7 +24,7 @@ function run(dir: string, name: string, verdict: 'pass' | 'fail') {
 }
 
 function collect(dir: string) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'ci/lib/collect.ts'), dir, 'gate'], { encoding: 'utf8', cwd: root });
+  return spawnSync(process.execPath, [programPath('ci/lib/collect.ts'), dir, 'gate'], { encoding: 'utf8', cwd: root });
 }
 
 t.test('all pass: exit 0, artifacts written', async (t) => {

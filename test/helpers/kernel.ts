@@ -2,6 +2,7 @@
 // (tests of several helpers/CI share one machine), and snapshot what auditctl prints so a test
 // can assert the machine was left exactly as found.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export const isRoot = process.getuid?.() === 0;
 export const skipUnlessRoot = isRoot ? false : 'needs root and kernel audit';
@@ -12,8 +13,10 @@ export function auditctl(...args: string[]): string {
 
 /** `auditctl -s` without the counters that move on their own (lost, backlog, wait actual). */
 export function settingsSnapshot(): string {
-  return auditctl('-s').split('\n')
-    .filter((l) => !/^(lost|backlog |backlog_wait_time_actual)/.test(l))
+  // printk's rate limit and console loglevel too: a run lifts and lowers them while it lasts
+  const printk = ['printk_ratelimit', 'printk'].map((f) => `${f} ${readFileSync(`/proc/sys/kernel/${f}`, 'utf8').trim()}`);
+  return [...auditctl('-s').split('\n')
+    .filter((l) => !/^(lost|backlog |backlog_wait_time_actual)/.test(l)), ...printk]
     .join('\n');
 }
 

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { bench, formatBench } from '../../bench/bench.ts';
-import { DEFAULT_RESULTS_ROOT } from '../../run/results-dir.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export function registerBenchCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
@@ -17,6 +15,7 @@ export function registerBenchCommands(program: Command, run: (fn: () => Promise<
         console.error('--rounds: an integer from 1 to 20');
         return ExitCode.USAGE;
       }
+      const [{ bench, formatBench }, { DEFAULT_RESULTS_ROOT }] = await Promise.all([import('../../bench/bench.ts'), import('../../run/results-dir.ts')]);
       const outRoot = join(DEFAULT_RESULTS_ROOT, `bench-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       mkdirSync(outRoot, { recursive: true });
       const result = await bench({ rounds, duration: opts.duration, outRoot, log: (l) => console.log(l) });

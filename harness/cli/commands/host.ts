@@ -1,11 +1,5 @@
 // preflight, status, reset, setup: the commands about the machine itself.
 import type { Command } from 'commander';
-import { AuditControl } from '../../kernel/audit-control.ts';
-import { formatChecks, preflight } from '../../host/preflight.ts';
-import { resetFromStateFile } from '../../host/host-session.ts';
-import { setup } from '../../host/setup.ts';
-import { removeLeftoverCgroups } from '../../host/cgroup-cleanup.ts';
-import '../../host/undo-kinds.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 export function registerHostCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
@@ -13,6 +7,7 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     .description('check that this machine can run auditstorm; each failing check says what to do')
     .option('--json', 'print the checks as JSON')
     .action((opts: { json?: boolean }) => run(async () => {
+      const { formatChecks, preflight } = await import('../../host/preflight.ts');
       const checks = await preflight();
       console.log(opts.json ? JSON.stringify(checks, null, 2) : formatChecks(checks));
       return checks.some((c) => c.level === 'fail') ? ExitCode.ENVIRONMENT : ExitCode.OK;
@@ -22,6 +17,7 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     .description("the kernel's audit status, like auditctl -s")
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => run(async () => {
+      const { AuditControl } = await import('../../kernel/audit-control.ts');
       const control = await AuditControl.open();
       try {
         const s = await control.getStatus();
@@ -45,6 +41,12 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
   program.command('reset')
     .description('restore the machine after a run that was killed before it could (uses the state file)')
     .action(() => run(async () => {
+      // undo-kinds registers how to undo each kind of change the state file can hold
+      const [{ resetFromStateFile }, { removeLeftoverCgroups }] = await Promise.all([
+        import('../../host/host-session.ts'), import('../../host/cgroup-cleanup.ts'), import('../../host/undo-kinds.ts'),
+        // the fault modules register their own undo kinds: `reset` must know them too
+        import('../../faults/kinds.ts'),
+      ]);
       const r = await resetFromStateFile();
       // cgroups whose owner died before it could record them in the state file
       const groups = await removeLeftoverCgroups({ kill: true });
@@ -59,10 +61,12 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
     }));
 
   program.command('setup')
-    .description('install or check what runs need beyond npm (Debian auditd tools, the native socket)')
+    .description('install or check what runs need beyond npm (Debian auditd tools, disk tools, the native socket)')
     .option('--quiet', 'print only problems')
-    .action((opts: { quiet?: boolean }) => run(async () => {
-      setup((line) => console.log(`auditstorm setup: ${line}`));
+    .option('--browser', 'also install Debian\'s chromium (report --screenshot, the report browser test, npm run docs:figures)')
+    .action((opts: { quiet?: boolean; browser?: boolean }) => run(async () => {
+      const { setup } = await import('../../host/setup.ts');
+      setup((line) => console.log(`auditstorm setup: ${line}`), { browser: opts.browser });
       if (!opts.quiet) console.log('auditstorm setup: ready');
       return ExitCode.OK;
     }));

@@ -3,11 +3,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeRunArtifacts } from '../../report/index.ts';
-import { BrowserUnavailableError, checkPage } from '../../report/browser-check.ts';
-import { compareDirs, compareScenario, DEFAULT_DAEMONS, isRunDir, parseDaemons, type CompareResult } from '../../compare/compare-runs.ts';
-import { checkBaseline, checkTable, saveBaseline } from '../../baseline/baseline.ts';
-import { tolerancesFromFlags } from '../../baseline/tolerance.ts';
+import type { CompareResult } from '../../compare/compare-runs.ts';
+import { DEFAULT_COMPARE_DAEMONS as DEFAULT_DAEMONS } from '../../scenario/names.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 import { runOne } from './run.ts';
@@ -16,7 +13,8 @@ type Runner = (fn: () => Promise<number>) => void;
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-function runDirArg(dir: string): string {
+async function runDirArg(dir: string): Promise<string> {
+  const { isRunDir } = await import('../../compare/compare-runs.ts');
   const abs = resolve(dir);
   if (!isRunDir(abs)) throw new CliError(`${dir}: not a results folder (it needs summary.json or metrics.jsonl); runs are in results/<time>-<scenario>-<daemon>/`, ExitCode.USAGE);
   return abs;
@@ -27,14 +25,24 @@ export function registerReportCommands(program: Command, run: Runner): void {
     .argument('<run-dir>', 'a results folder (results/<time>-<scenario>-<daemon>/)')
     .description('(re)write report.html, junit.xml and summary.md of a run')
     .option('--screenshot [file]', 'also render report.html in headless Chromium and save a PNG (default: RUN_DIR/report.png)')
-    .action((dir: string, opts: { screenshot?: string | boolean }) => run(async () => {
-      const abs = runDirArg(dir);
+    .option('--window <WxH>', 'with --screenshot: only the first WxH pixels of the page (e.g. 1280x1500), not the whole page')
+    .action((dir: string, opts: { screenshot?: string | boolean; window?: string }) => run(async () => {
+      let window: { width: number; height: number } | null = null;
+      if (opts.window !== undefined) {
+        const m = /^(\d{3,5})x(\d{3,5})$/.exec(opts.window);
+        if (!m) throw new CliError(`--window ${JSON.stringify(opts.window)}: give WIDTHxHEIGHT in pixels, e.g. 1280x1500`, ExitCode.USAGE);
+        if (!opts.screenshot) throw new CliError('--window applies to --screenshot: add --screenshot [file]', ExitCode.USAGE);
+        window = { width: Number(m[1]), height: Number(m[2]) };
+      }
+      const abs = await runDirArg(dir);
+      const { writeRunArtifacts } = await import('../../report/index.ts');
       await writeRunArtifacts(abs);
       console.log(`${join(abs, 'report.html')}\n${join(abs, 'junit.xml')}\n${join(abs, 'summary.md')}`);
       if (opts.screenshot) {
         const png = typeof opts.screenshot === 'string' ? resolve(opts.screenshot) : join(abs, 'report.png');
+        const { BrowserUnavailableError, checkPage } = await import('../../report/browser-check.ts');
         try {
-          const check = await checkPage(join(abs, 'report.html'), { screenshot: png });
+          const check = await checkPage(join(abs, 'report.html'), { screenshot: png, ...(window ? { ...window, fullPage: false } : {}) });
           if (check.consoleErrors.length) throw new CliError(`report.html logged errors in Chromium: ${check.consoleErrors.join('; ')}`, ExitCode.FAILED);
           console.log(png);
         } catch (err) {
@@ -53,6 +61,7 @@ export function registerReportCommands(program: Command, run: Runner): void {
     .option('--duration <duration>', 'override the scenario duration of each run (e.g. 30s)')
     .option('--out <dir>', 'results root (default results/)')
     .action((args: string[], opts: { daemons?: string; repeat: string; duration?: string; out?: string }) => run(async () => {
+      const { compareDirs, compareScenario, isRunDir, parseDaemons } = await import('../../compare/compare-runs.ts');
       let result: CompareResult;
       const dirs = args.filter((a) => isRunDir(a));
       if (dirs.length === args.length && args.length >= 1 && !opts.daemons) {
@@ -84,7 +93,8 @@ export function registerReportCommands(program: Command, run: Runner): void {
     .option('--dir <dir>', 'where baselines live (default results/baselines/)')
     .description('store the run\'s peak RSS, events/s, losses and backlog wait as a baseline')
     .action((dir: string, opts: { name?: string; dir?: string }) => run(async () => {
-      const { path, baseline: b } = saveBaseline(runDirArg(dir), { name: opts.name, dir: opts.dir ? resolve(opts.dir) : undefined });
+      const { saveBaseline } = await import('../../baseline/baseline.ts');
+      const { path, baseline: b } = saveBaseline(await runDirArg(dir), { name: opts.name, dir: opts.dir ? resolve(opts.dir) : undefined });
       console.log(`baseline ${b.name} (${b.scenario} with ${b.daemon}, ${b.verdict}) saved: ${path}`);
       return ExitCode.OK;
     }));
@@ -95,7 +105,8 @@ export function registerReportCommands(program: Command, run: Runner): void {
     .option('--tolerance <key=value>', 'override a tolerance, e.g. peak_rss=15% events_per_sec=5% silent_loss=0 (repeatable)', collect, [])
     .description('compare a run with its baseline; exit 1 with a table when a figure regressed past its tolerance')
     .action((dir: string, opts: { name?: string; dir?: string; tolerance: string[] }) => run(async () => {
-      const r = checkBaseline(runDirArg(dir), { name: opts.name, dir: opts.dir ? resolve(opts.dir) : undefined, tolerances: tolerancesFromFlags(opts.tolerance) });
+      const [{ checkBaseline, checkTable }, { tolerancesFromFlags }] = await Promise.all([import('../../baseline/baseline.ts'), import('../../baseline/tolerance.ts')]);
+      const r = checkBaseline(await runDirArg(dir), { name: opts.name, dir: opts.dir ? resolve(opts.dir) : undefined, tolerances: tolerancesFromFlags(opts.tolerance) });
       process.stdout.write(checkTable(r));
       return r.regressed.length ? ExitCode.FAILED : ExitCode.OK;
     }));

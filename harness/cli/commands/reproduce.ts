@@ -2,13 +2,7 @@
 // unbounded, block and drop; reproduce.json and a plain-language conclusion.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { deriveFromBundle, UnusableBundleError } from '../../reproduce/derive.ts';
-import { BundleError } from '../../reproduce/bundle-files.ts';
-import { formatBundleReport, formatDerived } from '../../reproduce/print-derived.ts';
-import { reproduce } from '../../reproduce/reproduce.ts';
-import { scaleToHost } from '../../reproduce/scale.ts';
-import { parseDuration, UnitError } from '../../scenario/units.ts';
-import { POLICIES, type Policy } from '../../scenario/schema.ts';
+import { POLICIES, type Policy } from '../../scenario/names.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 
@@ -30,6 +24,11 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
     .option('--dry-run', 'derive and write the scenario, run nothing')
     .option('--quiet', 'print only the conclusion')
     .action((bundle: string, opts: ReproduceCliOptions) => run(async () => {
+      const [{ deriveFromBundle, UnusableBundleError }, { BundleError }, { formatBundleReport, formatDerived }, { reproduce }, { scaleToHost }, { parseDuration, UnitError }] =
+        await Promise.all([
+          import('../../reproduce/derive.ts'), import('../../reproduce/bundle-files.ts'), import('../../reproduce/print-derived.ts'),
+          import('../../reproduce/reproduce.ts'), import('../../reproduce/scale.ts'), import('../../scenario/units.ts'),
+        ]);
       let maxDurationMs: number | undefined;
       try {
         maxDurationMs = opts.duration ? parseDuration(opts.duration) : undefined;

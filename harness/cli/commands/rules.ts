@@ -1,10 +1,6 @@
 // rules check / load / list: the rule compiler from the command line.
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuditControl } from '../../kernel/audit-control.ts';
-import { rulesCheck, rulesList, rulesLoad } from '../../rules/commands.ts';
-import { withHostSession } from '../../host/with-host-session.ts';
-import { parseDuration } from '../../scenario/units.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 
@@ -16,6 +12,7 @@ export function registerRulesCommands(program: Command, run: (fn: () => Promise<
     .description('compile rule files without touching the kernel; print each rule as auditctl -l would')
     .option('--quiet', 'print only errors')
     .action((files: string[], opts: { quiet?: boolean }) => run(async () => {
+      const { rulesCheck } = await import('../../rules/commands.ts');
       const report = rulesCheck(files);
       for (const f of report.files) {
         if (!f.ok) {
@@ -41,6 +38,9 @@ export function registerRulesCommands(program: Command, run: (fn: () => Promise<
       if (auid !== undefined && !(Number.isInteger(auid) && auid >= 0 && auid < 4294967295)) {
         throw new CliError(`--auid ${opts.auid}: must be an integer from 0 to 4294967294`, ExitCode.USAGE);
       }
+      const [{ rulesLoad }, { withHostSession }, { parseDuration }] = await Promise.all([
+        import('../../rules/commands.ts'), import('../../host/with-host-session.ts'), import('../../scenario/units.ts'),
+      ]);
       const holdMs = parseDuration(opts.for);
       return withHostSession(async ({ session, signal }) => {
         const result = await rulesLoad(session, files, { auid, scratch: opts.scratch, allowUnscoped: opts.allowUnscoped });
@@ -53,6 +53,7 @@ export function registerRulesCommands(program: Command, run: (fn: () => Promise<
   rules.command('list')
     .description("the kernel's rules as auditctl -l prints them")
     .action(() => run(async () => {
+      const [{ AuditControl }, { rulesList }] = await Promise.all([import('../../kernel/audit-control.ts'), import('../../rules/commands.ts')]);
       const ctl = await AuditControl.open();
       try {
         const listed = await rulesList(ctl);

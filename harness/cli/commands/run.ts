@@ -1,15 +1,13 @@
 // run, start: a scenario against a daemon, with a live status line and a verdict a CI job can gate on.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadScenario, resolveScenarioPath } from '../../scenario/load-scenario.ts';
-import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/schema.ts';
-import { runScenario, type RunOutcome } from '../../run/run-scenario.ts';
-import { scenariosCommand, validateCommand } from '../../scenario/commands.ts';
-import { writeRunArtifacts } from '../../report/index.ts';
+import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/names.ts';
+import type { RunOutcome } from '../../run/run-scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
-import { statusLine } from '../live-status.ts';
-import { runAllScenarios, textTable } from '../../run/run-all.ts';
+// a pure function over the summary (imports types only); everything else is imported when a
+// command runs: the CLI loads only the command it runs.
+import { namedLoss } from '../../verdict/accounting.ts';
 
 export interface RunCliOptions {
   daemon?: string;
@@ -32,12 +30,15 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, accounted loss ${m.events.accountedLoss}, silent loss ${m.events.silentLoss}, ` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, named loss ${namedLoss(m.events)}, silent loss ${m.events.silentLoss}, ` +
     `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }
 
 export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<RunOutcome> {
+  const [{ loadScenario, resolveScenarioPath }, { runScenario }, { writeRunArtifacts }, { statusLine }] = await Promise.all([
+    import('../../scenario/load-scenario.ts'), import('../../run/run-scenario.ts'), import('../../report/index.ts'), import('../live-status.ts'),
+  ]);
   const daemon = checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS);
   const policy = checkChoice<Policy>('--policy', opts.policy, POLICIES);
   const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration });
@@ -103,6 +104,7 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
     .option('--out <dir>', 'with --run-all: results root (default results/)')
     .action((opts: { runAll?: boolean; duration?: string; out?: string }) => run(async () => {
       if (opts.runAll) return runAll(opts);
+      const { scenariosCommand } = await import('../../scenario/commands.ts');
       const out = scenariosCommand();
       printOutput(out);
       return out.exitCode;
@@ -114,6 +116,7 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
     .option('--daemon <name>', 'validate with this daemon override')
     .option('--policy <policy>', 'validate with this policy override')
     .action((scenario: string, opts: RunCliOptions) => run(async () => {
+      const { validateCommand } = await import('../../scenario/commands.ts');
       const out = validateCommand(scenario, {
         daemon: checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS),
         policy: checkChoice<Policy>('--policy', opts.policy, POLICIES),
@@ -129,8 +132,9 @@ function printOutput(out: { text: string; errors: string }): void {
   if (out.errors) process.stderr.write(nl(out.errors));
 }
 
-/** `scenarios --run-all`: the library matrix, then its table (the README's is made from it). */
+/** `scenarios --run-all`: the library matrix, then its table (docs/scenarios.md's is made from it). */
 async function runAll(opts: { duration?: string; out?: string }): Promise<number> {
+  const { runAllScenarios, textTable } = await import('../../run/run-all.ts');
   const { rows, tablePath } = await runAllScenarios({ duration: opts.duration, out: opts.out, log: (l) => console.log(l) });
   console.log(`\n${textTable(rows)}\n\nMarkdown table: ${tablePath}`);
   return rows.some((r) => r.verdict === 'error') ? ExitCode.ENVIRONMENT : ExitCode.OK;

@@ -3,10 +3,6 @@
 import type { Command } from 'commander';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DownsampledSeries } from '../../metrics/downsample.ts';
-import { readSoakLines } from '../../soak/soak-metrics-writer.ts';
-import { DEFAULT_LEAK_LIMIT, leakCheck, pointsFromBuckets } from '../../soak/leak-check.ts';
-import { parseByteRate, parseDuration } from '../../scenario/units.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { CliError } from '../output.ts';
 
@@ -17,6 +13,9 @@ export function registerSoakCommands(program: Command, run: (fn: () => Promise<n
     .option('--warmup <duration>', 'ignore this much of the start', '5m')
     .option('--limit <rate>', 'leak limit, e.g. 1MiB/h or 300B/s', '1MiB/h')
     .action((dir: string, opts: { warmup: string; limit: string }) => run(async () => {
+      const [{ DownsampledSeries }, { readSoakLines }, { DEFAULT_LEAK_LIMIT, leakCheck, pointsFromBuckets }, { parseByteRate, parseDuration }] = await Promise.all([
+        import('../../metrics/downsample.ts'), import('../../soak/soak-metrics-writer.ts'), import('../../soak/leak-check.ts'), import('../../scenario/units.ts'),
+      ]);
       let warmupMs: number;
       let limit = DEFAULT_LEAK_LIMIT;
       try {

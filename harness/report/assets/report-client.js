@@ -50,19 +50,32 @@
 
   function xMax() { return data.x.length ? data.x[data.x.length - 1] + data.widthMs / 1000 : 1; }
 
-  // Fault windows under the data, OOM kills and restarts over it: on every chart.
+  // Fault windows under the data, OOM kills and restarts over it: on every chart. Each window
+  // carries its fault's kind at its top left; labels that would overlap go down a row.
   function drawShades(u) {
     if (!data.shades.length) return;
-    var ctx = u.ctx, b = u.bbox;
+    var ctx = u.ctx, b = u.bbox, pr = window.devicePixelRatio || 1;
+    var drawn = [];
+    var rowsEnd = [];
     ctx.save();
     ctx.beginPath(); ctx.rect(b.left, b.top, b.width, b.height); ctx.clip();
+    ctx.font = (11 * pr) + 'px sans-serif';
     data.shades.forEach(function (s) {
       var x0 = u.valToPos(s.start, 'x', true);
       var x1 = u.valToPos(s.end == null ? xMax() : s.end, 'x', true);
       ctx.fillStyle = s.color;
       ctx.fillRect(x0, b.top, Math.max(2, x1 - x0), b.height);
+      var w = ctx.measureText(s.label).width;
+      var tx = Math.min(Math.max(b.left + 2 * pr, x0 + 3 * pr), b.left + b.width - w - 2 * pr);
+      var row = 0;
+      while (rowsEnd[row] != null && rowsEnd[row] > tx) row++;
+      rowsEnd[row] = tx + w + 6 * pr;
+      ctx.fillStyle = '#8a4b00';
+      ctx.fillText(s.label, tx, b.top + (12 + 13 * row) * pr);
+      drawn.push(s.label);
     });
     ctx.restore();
+    u.root.parentNode.setAttribute('data-fault-labels', JSON.stringify(drawn));
   }
   function drawMarks(u) {
     if (!data.marks.length) return;
@@ -75,7 +88,7 @@
       ctx.strokeStyle = m.color; ctx.fillStyle = m.color; ctx.lineWidth = 2 * pr;
       ctx.setLineDash(m.dash ? [6 * pr, 4 * pr] : []);
       ctx.beginPath(); ctx.moveTo(x, b.top); ctx.lineTo(x, b.top + b.height); ctx.stroke();
-      ctx.fillText(m.dash ? 'restart' : 'OOM', x + 3 * pr, b.top + 12 * pr);
+      ctx.fillText(m.dash ? 'restart' : 'OOM', x + 3 * pr, b.top + b.height - 4 * pr);
     });
     ctx.restore();
   }
@@ -105,20 +118,20 @@
     chart.series.forEach(function (s) {
       if (s.kind === 'envelope') {
         cols.push(s.max);
-        series.push({ label: s.label + (wide ? ' (max)' : ''), stroke: s.color, width: 1.5, spanGaps: true, dash: s.dash ? [8, 4] : undefined, value: function (u, v) { return fmt(v); } });
+        series.push({ label: s.label + (wide ? ' (max)' : ''), stroke: s.color, width: 1.5, spanGaps: false, dash: s.dash ? [8, 4] : undefined, value: function (u, v) { return fmt(v); } });
         if (enveloped) {
           cols.push(s.min);
-          series.push({ label: s.label + ' (min)', stroke: rgba(s.color, 0.45), width: 1, spanGaps: true, value: function (u, v) { return fmt(v); } });
+          series.push({ label: s.label + ' (min)', stroke: rgba(s.color, 0.45), width: 1, spanGaps: false, value: function (u, v) { return fmt(v); } });
           bands.push({ series: [cols.length - 2, cols.length - 1], fill: rgba(s.color, 0.15) });
         }
       } else {
         var vals = s.values;
         if (!vals) { vals = new Array(n); for (var i = 0; i < n; i++) vals[i] = s.constant; }
         cols.push(vals);
-        series.push({ label: s.label, stroke: s.color, width: s.kind === 'limit' ? 1.5 : 1.5, dash: s.kind === 'limit' || s.dash ? [6, 4] : undefined, spanGaps: true, value: function (u, v) { return fmt(v); } });
+        series.push({ label: s.label, stroke: s.color, width: s.kind === 'limit' ? 1.5 : 1.5, dash: s.kind === 'limit' || s.dash ? [6, 4] : undefined, spanGaps: false, value: function (u, v) { return fmt(v); } });
       }
     });
-    var width = Math.max(320, el.clientWidth || 900);
+    var width = innerWidth(el);
     var opts = {
       width: width, height: 260,
       scales: { x: { time: false, range: function (u, min, max) { return [0, Math.max(max, xMax())]; } }, y: { range: yRange } },
@@ -141,6 +154,14 @@
     return u;
   }
 
+  // The plot fills the frame's content box (inside its padding), so neither the canvas nor the
+  // legend spills out of the frame at any width.
+  function innerWidth(el) {
+    var cs = window.getComputedStyle(el);
+    var w = el.clientWidth - parseFloat(cs.paddingLeft || '0') - parseFloat(cs.paddingRight || '0');
+    return Math.max(200, Math.floor(w || 900));
+  }
+
   data.charts.forEach(function (chart) {
     var el = document.getElementById('chart-' + chart.id);
     try {
@@ -155,7 +176,7 @@
   window.addEventListener('resize', function () {
     clearTimeout(pending);
     pending = setTimeout(function () {
-      charts.forEach(function (u) { u.setSize({ width: Math.max(320, u.root.parentNode.clientWidth), height: 260 }); });
+      charts.forEach(function (u) { u.setSize({ width: innerWidth(u.root.parentNode), height: 260 }); });
     }, 100);
   });
   document.body.setAttribute('data-charts-ready', String(charts.length));

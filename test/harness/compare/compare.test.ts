@@ -99,12 +99,16 @@ t.test('compare a scenario: alternating runs, artifacts, overlay on one time gri
   const data = await Promise.all(r.runs.map((x) => readRunData(x.dir)));
   const page = comparePageData(data, r.runs.map((x) => x.label));
   t.equal(page.widthMs, 200, 'the longest run (3000 samples) set the grid');
-  t.equal(page.x.length, 1500);
+  const breaks = new Set(data.flatMap((d) => d.pidBreaks));
+  t.equal(page.x.length, 1500 + breaks.size, 'the grid, plus one point per distinct restart time (where lines break)');
   const rss = page.charts.find((c) => c.id === 'rss')!;
-  t.equal(rss.series.length, 6, 'one RSS line per run');
+  t.equal(rss.series.filter((s) => !/socket/.test(s.label)).length, 6, 'one RSS line per run');
+  t.equal(rss.series.filter((s) => /socket/.test(s.label)).length, 6, 'and one socket line per run');
   t.ok(rss.series.every((s) => s.max!.length === page.x.length), 'all on the same x');
-  t.equal(rss.series[0].max!.filter((v) => v !== null).length, 750, 'a 1500-sample run fills half the grid');
+  t.equal(rss.series[0].max!.filter((v) => v !== null).length, 750, 'a 1500-sample run fills half the grid (its restart point is null)');
   t.equal(new Set(rss.series.map((s) => s.color)).size, 3, 'one colour per daemon');
+  t.equal((html.match(/class="card" data-run=/g) ?? []).length, 6, 'compare.html: one first-screen answer per run, side by side');
+  t.match(html, /Memory (stayed bounded|was NOT bounded)/);
   t.match(page.charts.find((c) => c.id === 'queue')!.note, /auditd publishes no queue statistics/);
 });
 

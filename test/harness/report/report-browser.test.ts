@@ -1,7 +1,10 @@
 // report.html in a real browser: Debian's Chromium, headless, driven by playwright-core. Every
 // plot must draw its data (pixels of its first series' colour inside the plot area), with no
 // console errors and no network requests; a screenshot lands in the run folder. A synthetic
-// 8-hour soak at 10 Hz (288,000 samples) must load well within a generous time.
+// 8-hour soak at 10 Hz (288,000 samples) must load well within a generous time. Above the
+// charts, the sentence and the accounting bar must say what summary.json says; a daemon restart
+// must break the RSS line; every fault window must carry its label; and at any window width the
+// legend and the plot stay inside their frame.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +15,9 @@ import { runPageData } from '../../../harness/report/charts.ts';
 import { CHROMIUM_PATH, checkPage } from '../../../harness/report/browser-check.ts';
 import { DEFAULT_RESULTS_ROOT } from '../../../harness/run/results-dir.ts';
 import { makeSyntheticRun, MIB } from './synthetic-run.ts';
+import { breakdownOf, firstSentence } from '../../../harness/report/first-screen.ts';
+import type { RunSummary } from '../../../harness/run/run-scenario.ts';
+import type { PageCheck } from '../../../harness/report/browser-check.ts';
 
 function chromiumAvailable(): string | null {
   if (existsSync(CHROMIUM_PATH)) return null;
@@ -52,6 +58,77 @@ t.test('synthetic run: every plot draws, no errors, screenshot', async (t) => {
   await checkRunDir(t, dir, true);
 });
 
+/** The first screen against summary.json: the sentence, and each part of the bar by its own
+ *  figure in the file (not by the page's arithmetic), widths in proportion to generated. */
+function checkFirstScreen(t: Test, r: PageCheck, s: RunSummary): void {
+  const fs = r.firstScreen;
+  t.equal(fs.answer, firstSentence(s), 'the sentence above the charts');
+  t.ok(fs.barAboveCharts, 'the accounting bar comes before any chart');
+  const ev = s.metrics.events as unknown as { generated: number; logged: number; silentLoss: number; lost?: Record<string, number | null> };
+  t.equal(fs.generated, ev.generated, 'the bar is of the generated events');
+  const seg = (k: string) => fs.segments.find((x) => x.key === k);
+  t.equal(seg('logged')?.value, ev.logged, 'logged part = events.logged');
+  t.equal(seg('silent')?.value, ev.silentLoss, 'silent part = events.silentLoss');
+  if (ev.lost) {
+    t.equal(seg('kernelIdentified')?.value, ev.lost.kernelDropped, 'kernel-identified part = lost.kernelDropped');
+    t.equal(seg('daemon')?.value, (ev.lost.daemonDropped ?? 0) + (ev.lost.daemonNotWritten ?? 0), 'daemon part = lost.daemonDropped + lost.daemonNotWritten');
+    t.ok((seg('kernelCounted')?.value ?? 0) <= (ev.lost.kernelCounted ?? 0) + (ev.lost.kernelDroppedUnattributed ?? 0), 'kernel-counted part within the lost counter');
+  }
+  t.equal(fs.segments.reduce((a, x) => a + x.value, 0), Math.max(ev.generated, ev.logged), 'the parts add up to generated');
+  for (const x of fs.segments) {
+    const want = (x.value / ev.generated) * fs.barWidth;
+    t.ok(Math.abs(x.width - Math.max(want, x.value > 0 ? 3 : 0)) <= 2, `${x.key}: ${x.width.toFixed(1)} px for ${x.value} of ${ev.generated} (${want.toFixed(1)} px)`);
+  }
+}
+
+t.test('first screen, restart break, fault labels, legend inside the frame', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 900, silentLoss: 5000 });
+  await writeRunArtifacts(dir);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const r = await checkPage(join(dir, 'report.html'), { layoutWidths: [420, 900, 1600] });
+  t.same(r.consoleErrors, []);
+  checkFirstScreen(t, r, s);
+  t.match(r.firstScreen.answer, /5,000 silently/, 'the silent loss is named in the sentence');
+  t.equal(breakdownOf(s)!.silent, 5000);
+
+  // the restart at 76.5 s (pid 100 -> 101): the RSS data is null there and gaps are not bridged
+  const rss = r.charts.find((c) => c.id === 'rss')!;
+  const line = rss.seriesData.find((x) => x.label.startsWith('RSS'))!;
+  t.equal(line.spanGaps, false, 'RSS does not bridge gaps');
+  const restartT = 76.5;
+  const near = rss.x.map((x, i) => i).filter((i) => Math.abs(rss.x[i] - restartT) < 0.2);
+  const at = near.find((i) => line.y[i] === null) ?? -1;
+  t.ok(at > 0, `RSS is null at the restart (${rss.x[at]} s): the line breaks there`);
+  t.not(line.y[at - 1], null, 'and is drawn before it');
+  t.not(line.y[at + 1], null, 'and after it');
+  t.equal(line.y.filter((v) => v === null).length, 1, 'the restart is the only gap in this fixture');
+  for (const c of r.charts) for (const x of c.seriesData) t.equal(x.spanGaps, false, `${c.id}/${x.label}: no bridging of gaps`);
+
+  const want = s.faults.map((f) => `${f.kind}${f.occurrence > 0 ? ` #${f.occurrence + 1}` : ''}`);
+  t.ok(want.length > 0, 'the fixture has fault windows');
+  for (const c of r.charts) t.same(c.faultLabels, want, `${c.id}: every fault window labelled with its kind`);
+
+  for (const l of r.layouts) {
+    t.notOk(l.overflowX, `${l.width} px: no horizontal scrolling`);
+    for (const c of l.charts) {
+      t.ok(c.canvas.left >= c.frame.left - 0.5 && c.canvas.right <= c.frame.right + 0.5, `${l.width} px ${c.id}: plot inside its frame`);
+      t.ok(c.legend && c.legend.left >= c.frame.left - 0.5 && c.legend.right <= c.frame.right + 0.5 && c.legend.bottom <= c.frame.bottom + 0.5,
+        `${l.width} px ${c.id}: legend inside its frame (${JSON.stringify(c.legend)} in ${JSON.stringify(c.frame)})`);
+    }
+  }
+});
+
+t.test('first screen of a summary in the older shape (accountedLoss)', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 200, eventsShape: 'accountedLoss' });
+  await writeRunArtifacts(dir);
+  const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+  const r = await checkPage(join(dir, 'report.html'));
+  checkFirstScreen(t, r, s);
+  t.equal(r.firstScreen.segments.find((x) => x.key === 'daemon')?.value, (s.metrics as { daemonDropped?: unknown }).daemonDropped, 'daemon part = metrics.daemonDropped');
+});
+
 t.test('a real run from results/, if there is one', async (t) => {
   const real = existsSync(DEFAULT_RESULTS_ROOT)
     ? readdirSync(DEFAULT_RESULTS_ROOT).sort().reverse().map((d) => join(DEFAULT_RESULTS_ROOT, d))
@@ -63,6 +140,8 @@ t.test('a real run from results/, if there is one', async (t) => {
   }
   t.comment(`real run: ${real}`);
   await checkRunDir(t, real, false);
+  const r = await checkPage(join(real, 'report.html'));
+  checkFirstScreen(t, r, JSON.parse(readFileSync(join(real, 'summary.json'), 'utf8')) as RunSummary);
 });
 
 t.test('an 8-hour soak at 10 Hz stays small and loads quickly', async (t) => {

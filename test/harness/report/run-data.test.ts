@@ -36,13 +36,47 @@ t.test('a synthetic run: markers, windows, relative counters, all seven charts',
     t.notOk(c.note && c.id !== 'rate', `${c.id}: no "missing data" note`);
   }
   const rss = page.charts.find((c) => c.id === 'rss')!;
-  t.match(rss.series[1], { kind: 'limit', constant: 64 * MIB }, 'RSS bound from the peak-RSS assertion');
+  t.same(rss.series.map((s) => s.label), ['RSS', 'socket unread', 'bound (peak RSS limit)']);
+  t.match(rss.series[2], { kind: 'limit', constant: 64 * MIB }, 'RSS bound from the peak-RSS assertion');
+  t.same(rss.series[0].breakAt, [51], 'RSS breaks where the daemon pid changed');
+  const cg = page.charts.find((c) => c.id === 'cgroup')!;
+  t.same(cg.series.map((s) => s.label), ['cgroup usage', 'anon', 'page cache', 'cgroup limit'], 'cgroup usage split into anon and page cache');
+  t.equal(cg.series[2].max!.find((v) => v !== null), 16 * MIB);
   const queue = page.charts.find((c) => c.id === 'queue')!;
   t.same(queue.series.map((s) => s.label), ['queue depth', 'HWM', 'LWM']);
   const rate = page.charts.find((c) => c.id === 'rate')!;
   t.same(rate.series.map((s) => s.label), ['generated', 'logged']);
   t.same(page.shades.map((s) => [s.start, s.end]), [[30, 36]]);
   t.same(page.marks.map((m) => m.dash), [false, true], 'OOM solid, restart dashed');
+  // the restart at 51 s is one extra x point: null in the daemon's own series, the previous value elsewhere
+  t.equal(page.x.length, d.envelope.x.length + 1);
+  const at = page.x.findIndex((x) => x === 51 + 1e-6 || (x > 51 && x < 51.1));
+  t.ok(at > 0, 'a break point just after 51 s');
+  t.equal(rss.series[0].max![at], null, 'RSS is null at the restart');
+  t.equal(page.charts.find((c) => c.id === 'backlog')!.series[0].max![at], page.charts.find((c) => c.id === 'backlog')!.series[0].max![at - 1], 'the kernel backlog goes on');
+});
+
+t.test('older runs: no memory.stat split, no socket samples: the charts say so', async (t) => {
+  const dir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 50, withMemoryDetail: false });
+  const page = runPageData(await readRunData(dir));
+  t.match(page.charts.find((c) => c.id === 'cgroup')!.note, /did not sample memory.stat/);
+  t.match(page.charts.find((c) => c.id === 'rss')!.note, /no socket samples/);
+});
+
+t.test('a saved baseline is drawn over RSS and the logged rate', async (t) => {
+  const dir = t.testdir();
+  const bdir = t.testdir();
+  await makeSyntheticRun(dir, { samples: 50 });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(bdir, 'synthetic-tsauditd-block.json'), JSON.stringify({ name: 'synthetic-tsauditd-block', figures: { peakRssBytes: 50 * MIB, eventsPerSec: 15_000 } }));
+  const d = await readRunData(dir, { baselineDir: bdir });
+  t.same(d.baseline, { name: 'synthetic-tsauditd-block', peakRssBytes: 50 * MIB, eventsPerSec: 15_000 });
+  const page = runPageData(d);
+  t.match(page.charts.find((c) => c.id === 'rss')!.series.at(-1), { kind: 'limit', constant: 50 * MIB, label: /baseline/ });
+  t.match(page.charts.find((c) => c.id === 'rate')!.series.at(-1), { kind: 'limit', constant: 15_000, label: /baseline/ });
+  const none = await readRunData(dir, { baselineDir: t.testdir() });
+  t.equal(none.baseline, null, 'no baseline file: no overlay');
 });
 
 t.test('a daemon without stats: queue chart says so, logged rate is the run mean', async (t) => {

@@ -1,0 +1,8 @@
+// The daemon and policy names a scenario, the CLI's options and their help use: a module of its
+// own so that building the command line does not load the schema (zod) to list them.
+export const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
+export const POLICIES = ['block', 'drop', 'unbounded'] as const;
+export type DaemonName = (typeof DAEMONS)[number];
+export type Policy = (typeof POLICIES)[number];
+/** what `auditstorm compare SCENARIO` runs without --daemons */
+export const DEFAULT_COMPARE_DAEMONS = 'tsauditd:block,tsauditd:drop,tsauditd:unbounded,auditd';
