@@ -9,7 +9,12 @@ import { describeReadProblem, readTextFile, shorten } from '../harness/input/unt
 export type FlushMode = 'none' | 'incremental' | 'incremental_async' | 'data' | 'sync';
 export type DiskAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
 export type MaxLogFileAction = 'ignore' | 'syslog' | 'suspend' | 'rotate' | 'keep_logs';
-export type QueueOverflow = 'block' | 'drop' | 'unbounded';
+/** block: paced intake (lossless while the writer lives); drop: drop whole events past the HWM;
+ *  unbounded: no limit (reproductions only); pause: stop reading at the HWM until the LWM (the
+ *  old block, which makes kauditd drop records uncounted: reproductions only). */
+export type QueueOverflow = 'block' | 'drop' | 'unbounded' | 'pause';
+/** block, once the reserve is full too (the writer has stopped) */
+export type QueueFullAction = 'drop' | 'suspend' | 'halt' | 'keep';
 /** Plugin queue overflow (default for every plugin; plugins.d files may override). auditd's
  *  `ignore` and `syslog` both mean drop-and-count here; `block` pushes back to the main queue. */
 export type PluginOverflow = 'drop' | 'block';
@@ -49,6 +54,11 @@ export interface DaemonConfig {
   queueHwmBytes: number;
   queueLwm: number;
   queueOverflow: QueueOverflow;
+  queueReserve: number;
+  queueReserveBytes: number;
+  queueFullAction: QueueFullAction;
+  /** block: read a few records into the reserve when no credit came for this long */
+  queueFloorMs: number;
   statsFile: string;
   statsIntervalMs: number;
   stateFile: string;
@@ -76,7 +86,8 @@ export const IGNORED_AUDITD_KEYS: readonly string[] = [
 const FLUSH: readonly FlushMode[] = ['none', 'incremental', 'incremental_async', 'data', 'sync'];
 const DISK_ACTIONS: readonly DiskAction[] = ['ignore', 'syslog', 'rotate', 'suspend', 'halt'];
 const MAX_LOG_ACTIONS: readonly MaxLogFileAction[] = ['ignore', 'syslog', 'suspend', 'rotate', 'keep_logs'];
-const QUEUE_OVERFLOW: readonly QueueOverflow[] = ['block', 'drop', 'unbounded'];
+const QUEUE_OVERFLOW: readonly QueueOverflow[] = ['block', 'drop', 'unbounded', 'pause'];
+const QUEUE_FULL_ACTIONS: readonly QueueFullAction[] = ['drop', 'suspend', 'halt', 'keep'];
 const PLUGIN_OVERFLOW = ['ignore', 'syslog', 'drop', 'block'] as const;
 
 export function defaultConfig(configDir: string): DaemonConfig {
@@ -107,6 +118,10 @@ export function defaultConfig(configDir: string): DaemonConfig {
     queueHwmBytes: 16 * 1024 * 1024,
     queueLwm: 4096,
     queueOverflow: 'block',
+    queueReserve: 4096,
+    queueReserveBytes: 8 * 1024 * 1024,
+    queueFullAction: 'drop',
+    queueFloorMs: 25,
     statsFile: join(dir, 'tsauditd.stats.json'),
     statsIntervalMs: 100,
     stateFile: join(dir, 'tsauditd.state'),
@@ -198,19 +213,27 @@ const SETTERS: Record<string, Setter> = {
   queue_hwm_bytes: (c, v, fail) => { c.queueHwmBytes = bytes(v, 64 * 1024, fail); },
   queue_lwm: (c, v, fail) => { c.queueLwm = intIn(v, 0, 100_000_000, fail, 'a record count'); },
   queue_overflow: (c, v, fail) => { c.queueOverflow = oneOf(v, QUEUE_OVERFLOW, fail); },
+  queue_reserve: (c, v, fail) => { c.queueReserve = intIn(v, 0, 100_000_000, fail, 'a record count'); },
+  queue_reserve_bytes: (c, v, fail) => { c.queueReserveBytes = bytes(v, 0, fail); },
+  queue_full_action: (c, v, fail) => { c.queueFullAction = oneOf(v, QUEUE_FULL_ACTIONS, fail); },
+  queue_floor_ms: (c, v, fail) => { c.queueFloorMs = intIn(v, 1, 80, fail, 'milliseconds (1..80: kauditd gives up on a send after 100 ms)'); },
   stats_file: (c, v) => { c.statsFile = v; },
   stats_interval_ms: (c, v, fail) => { c.statsIntervalMs = intIn(v, 10, 100, fail, 'milliseconds (10..100: the harness needs 10 a second)'); },
   state_file: (c, v) => { c.stateFile = v; },
   oom_score_adj: (c, v, fail) => { c.oomScoreAdj = v.toLowerCase() === 'keep' ? null : intIn(v, -1000, 1000, fail, 'an integer or "keep"'); },
-  // SO_RCVBUFFORCE takes a C int: a larger value would wrap in the native code
-  recv_buffer_bytes: (c, v, fail) => { c.recvBufferBytes = bytes(v, 0, fail, RECV_BUFFER_MAX); },
+  recv_buffer_bytes: (c, v, fail) => {
+    const n = bytes(v, 0, fail);
+    if (n > RECV_BUFFER_MAX) fail(`${v} is more than the kernel accepts for a socket receive buffer (1G: SO_RCVBUF is an int the kernel doubles); use 1G or less`);
+    c.recvBufferBytes = n;
+  },
   recv_batch: (c, v, fail) => { c.recvBatch = intIn(v, 1, 1024, fail); },
 };
 
 export const KNOWN_KEYS: readonly string[] = Object.keys(SETTERS);
 
-/** The largest recv_buffer_bytes: 2^31 - 1, what the kernel's int socket option holds. */
-export const RECV_BUFFER_MAX = 2 ** 31 - 1;
+/** SO_RCVBUF(FORCE) takes a C int that the kernel doubles and caps at INT_MAX/2: more would
+ *  wrap in the native code, or be cut silently by the kernel */
+export const RECV_BUFFER_MAX = 2 ** 30;
 /** A config file longer than this is not an auditd.conf (those are a few KiB). */
 export const CONFIG_MAX_BYTES = 1024 * 1024;
 /** Keys whose value is a file the daemon writes. */
@@ -311,5 +334,6 @@ export function lwmBytes(cfg: Pick<DaemonConfig, 'queueHwm' | 'queueLwm' | 'queu
 /** Keys SIGHUP can change in a running daemon; the rest need a restart. */
 export const LIVE_KEYS: ReadonlySet<keyof DaemonConfig> = new Set<keyof DaemonConfig>([
   'queueHwm', 'queueHwmBytes', 'queueLwm', 'queueOverflow', 'statsIntervalMs', 'oomScoreAdj',
+  'queueReserve', 'queueReserveBytes', 'queueFullAction', 'queueFloorMs',
   'recvBufferBytes', 'stateFile',
 ]);

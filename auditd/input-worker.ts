@@ -1,13 +1,16 @@
 // tsauditd's input thread: owns the event socket, registers as the audit daemon, receives
-// batches with recvmmsg, decodes them and posts them to the main thread. It is a plain blocking
-// loop (no event loop work): control comes through the shared QueueState (stop flag, limits) and
-// the only waits are a 100 ms receive timeout and Atomics.wait while throttled.
+// batches with recvmmsg, decides per event what enters the queue, and posts what it admitted to
+// the main thread. A plain blocking loop (no event loop work): control comes through the shared
+// QueueState (stop flag, limits, credit); it sleeps in poll() on the socket and a wake eventfd,
+// so an idle daemon uses no CPU and a stop, new credit or a limit change wakes it at once.
+//
+// Nothing but the socket can hold this thread: it shares no lock with the writer, does no file
+// I/O, and posts messages (which never block) to a main thread whose GC it does not share.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openAuditSocket, type NativeAuditSocket } from './native/audit-socket.ts';
-import { classifyDatagram, packBatch, RECORD_HEADER } from './input-decode.ts';
-import {
-  admitCount, atHighWater, atLowWater, B, I, QueueState, receiveAllowance, WorkerState,
-} from './queue.ts';
+import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
+import { classifyDatagram, RECORD_HEADER } from './input-decode.ts';
+import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
+import { EventGate, isAdmitted, isNewEvent, serialOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
 
 export interface InputWorkerData {
@@ -20,16 +23,21 @@ export interface InputWorkerData {
 
 /** Messages the input thread posts. */
 export type InputMessage =
-  | { type: 'registered'; portId: number; rcvbuf: number }
+  | { type: 'registered'; portId: number; rcvbuf: number; wakeFd: number }
   | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  /** the reserve is full and queue_full_action is halt */
+  | { type: 'halt'; why: string }
   | { type: 'stopped'; unregistered: boolean }
   | { type: 'failed'; msg: string; errno?: number };
 
 /** Biggest datagram we accept: kernel records stay under ~9 KB (MAX_AUDIT_MESSAGE_LENGTH 8970). */
 const SLOT = 16 * 1024;
-const POLL_MS = 100;
 const ACK_TIMEOUT_MS = 3000;
+/** a trickle of records is posted at most this late, so a quiet system is not one message per record */
+const COALESCE_MS = 5;
+/** socket counters (SO_MEMINFO) are read at most this often */
+const MEMINFO_MS = 10;
 const SYSCALL = 1300;
 const EOE = 1320;
 
@@ -40,69 +48,124 @@ const batchMax = data.recvBatch;
 const rxBuf = new Uint8Array(SLOT * batchMax);
 const lengths = new Uint32Array(batchMax);
 const flags = new Uint32Array(batchMax);
-const slices: number[] = new Array(batchMax * 3).fill(0);
-const sizes: number[] = [];
+const gate = new EventGate();
 let seq = 0;
 let lastMalformedLog = 0;
 let malformedSinceLog = 0;
-/** datagrams taken by the last receiveOnce */
-let lastCount = 0;
 
 function post(m: InputMessage, transfer?: ArrayBuffer[]): void {
   port.postMessage(m, transfer ?? []);
 }
 
-/** Receive until the ack for `wantSeq` arrives, passing any events through. Returns -errno (0 = ok). */
-function sendAndAwaitAck(sock: NativeAuditSocket, payloadType: number, payload: Buffer, drain: boolean): number {
-  const mySeq = ++seq;
-  sock.send(encodeNlmsg(payloadType, NLM_F_REQUEST | NLM_F_ACK, mySeq, payload));
-  const deadline = Date.now() + ACK_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const ack = receiveOnce(sock, mySeq, drain);
-    if (ack !== null) return ack;
-  }
-  return -1;
+// ---- staging: admitted records wait here (already counted in the queue) until posted
+const stageCap = SLOT * batchMax;
+const stage = new Uint8Array(stageCap);
+const stageView = new DataView(stage.buffer);
+let stageUsed = 0;
+let stageRecords = 0;
+let stagedAt = 0;
+
+function stageRecord(type: number, start: number, end: number): void {
+  const len = end - start;
+  if (stageUsed + RECORD_HEADER + len > stageCap) flushStage();
+  if (stageRecords === 0) stagedAt = Date.now();
+  stageView.setUint32(stageUsed, type, true);
+  stageView.setUint32(stageUsed + 4, len, true);
+  stage.set(rxBuf.subarray(start, end), stageUsed + RECORD_HEADER);
+  stageUsed += RECORD_HEADER + len;
+  stageRecords++;
 }
 
+/** Post what is staged as one batch (a copy sized to fit: the queue's byte count is its size). */
+function flushStage(): void {
+  if (stageRecords === 0) return;
+  const buf = stage.slice(0, stageUsed).buffer;
+  post({ type: 'batch', buf, records: stageRecords, bytes: stageUsed }, [buf]);
+  q.add(B.BATCHES, 1);
+  q.add(B.POSTS, 1);
+  stageUsed = 0;
+  stageRecords = 0;
+}
+
+// ---- socket counters
+let lastMeminfo = 0;
+let dropsSeen = 0;
+let lastDropWarn = 0;
+let dropsAtWarn = 0;
+
+function readMeminfo(sock: NativeAuditSocket, now: number): void {
+  if (now - lastMeminfo < MEMINFO_MS) return;
+  lastMeminfo = now;
+  let m: [number, number, number];
+  try {
+    m = sock.meminfo();
+  } catch {
+    return;
+  }
+  q.set(B.SOCK_UNREAD, m[0]);
+  q.set(B.SOCK_RCVBUF, m[1]);
+  if (m[0] > q.get(B.SOCK_UNREAD_MAX)) q.set(B.SOCK_UNREAD_MAX, m[0]);
+  q.set(B.SOCK_DROPS, m[2]);
+  if (m[2] !== dropsSeen) {
+    dropsSeen = m[2];
+    if (now - lastDropWarn >= 1000) {
+      post({ type: 'log', level: 'warn', msg: `the kernel's send to the event socket timed out ${m[2] - dropsAtWarn} more times (${m[2]} in all): ` +
+        'kauditd moved records to its retry queue, which it may free without counting them in lost' });
+      lastDropWarn = now;
+      dropsAtWarn = m[2];
+    }
+  }
+}
+
+// ---- receiving
+/** Outcome of one receive: datagrams taken, records/bytes admitted, the ack for wantSeq if seen. */
+const got = { datagrams: 0, records: 0, bytes: 0, ack: null as number | null };
+
 /**
- * One recvmmsg round: decode, account, post. Returns the errno of the ack for `wantSeq` when it
- * was in this round, else null. `force` admits past the HWM (final drain after unregistering:
- * the records are already ours, so they go to the log whatever the queue depth).
+ * One recvmmsg of up to `max` datagrams (non-blocking): decode, decide per event, stage.
+ * `force` admits every new event (the final drain after unregistering: the records are ours).
  */
-function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, timeoutMs = POLL_MS): number | null {
-  lastCount = 0;
-  const limits = q.limits();
-  const allowance = force ? batchMax : receiveAllowance(q.records(), limits, batchMax);
+function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'], wantSeq: number, force: boolean): void {
+  got.datagrams = 0; got.records = 0; got.bytes = 0; got.ack = null;
   let n: number;
   try {
-    n = sock.recvBatch(rxBuf, SLOT, allowance, lengths, flags, timeoutMs);
+    n = sock.recvBatch(rxBuf, SLOT, max, lengths, flags, 0);
   } catch (err) {
     q.add(B.RECV_ERRORS, 1);
     post({ type: 'log', level: 'error', msg: `receive failed, continuing: ${(err as Error).message}` });
-    Atomics.wait(q.i32, I.WAKE, Atomics.load(q.i32, I.WAKE), 50); // no busy loop on a persistent error
-    return null;
+    sock.wait(50, false); // no busy loop on a persistent error
+    return;
   }
-  lastCount = n;
-  if (n === 0) return null;
-  let ack: number | null = null;
-  let count = 0;
-  sizes.length = 0;
-  let syscalls = 0;
-  let eoe = 0;
-  let syscallsIn = 0;
+  got.datagrams = n;
+  if (n === 0) return;
+  const limits = q.limits();
+  const suspended = Atomics.load(q.i32, I.SUSPENDED) === 1;
+  let received = 0; let receivedBytes = 0; let eoe = 0; let syscalls = 0;
+  let dropped = 0; let droppedBytes = 0; let droppedSyscalls = 0; let droppedEvents = 0;
+  const records0 = q.records();
+  const bytes0 = q.bytes();
   for (let i = 0; i < n; i++) {
-    const off = i * SLOT;
-    const d = classifyDatagram(rxBuf, off, lengths[i], flags[i]);
+    const d = classifyDatagram(rxBuf, i * SLOT, lengths[i], flags[i]);
     if (d.kind === 'record') {
-      slices[count * 3] = d.type;
-      slices[count * 3 + 1] = d.start;
-      slices[count * 3 + 2] = d.end;
-      sizes.push(RECORD_HEADER + d.end - d.start);
+      const size = RECORD_HEADER + d.end - d.start;
+      received++;
+      receivedBytes += size;
       if (d.type === EOE) eoe++;
-      else if (d.type === SYSCALL) syscallsIn++;
-      count++;
+      else if (d.type === SYSCALL) syscalls++;
+      const room = force || admitsNewEvent(mode, records0 + got.records, bytes0 + got.bytes, size, limits, suspended);
+      const g = gate.decide(serialOf(rxBuf, d.start, d.end), d.type === EOE, room);
+      if (isAdmitted(g)) {
+        stageRecord(d.type, d.start, d.end);
+        got.records++;
+        got.bytes += size;
+      } else {
+        dropped++;
+        droppedBytes += size;
+        if (d.type === SYSCALL) droppedSyscalls++;
+        if (isNewEvent(g)) droppedEvents++;
+      }
     } else if (d.kind === 'ack') {
-      if (d.seq === wantSeq) ack = -d.errno;
+      if (d.seq === wantSeq) got.ack = -d.errno;
     } else if (d.kind === 'malformed') {
       q.add(d.reason === 'short' ? B.MALFORMED_SHORT : d.reason === 'truncated' ? B.MALFORMED_TRUNCATED
         : d.reason === 'foreign' ? B.MALFORMED_FOREIGN : B.MALFORMED_UNKNOWN_TYPE, 1);
@@ -115,47 +178,117 @@ function receiveOnce(sock: NativeAuditSocket, wantSeq: number, force: boolean, t
       }
     }
   }
-  if (count === 0) return ack;
-  let received = 0;
-  for (let i = 0; i < count; i++) received += sizes[i];
-  q.add(B.RECEIVED, count);
-  q.add(B.RECEIVED_BYTES, received);
+  if (received === 0) return;
+  q.add(B.RECEIVED, received);
+  q.add(B.RECEIVED_BYTES, receivedBytes);
   q.add(B.RECEIVED_EOE, eoe);
-  q.add(B.RECEIVED_SYSCALL, syscallsIn);
-  const admit = force ? count : admitCount(q.records(), q.bytes(), sizes, limits);
-  if (admit < count) {
-    let droppedBytes = 0;
-    for (let i = admit; i < count; i++) {
-      droppedBytes += sizes[i];
-      if (slices[i * 3] === SYSCALL) syscalls++;
-    }
-    q.add(B.DROPPED_QUEUE_FULL, count - admit);
+  q.add(B.RECEIVED_SYSCALL, syscalls);
+  if (dropped > 0) {
+    q.add(B.DROPPED_QUEUE_FULL, dropped);
     q.add(B.DROPPED_QUEUE_FULL_BYTES, droppedBytes);
-    q.add(B.DROPPED_QUEUE_FULL_SYSCALL, syscalls);
+    q.add(B.DROPPED_QUEUE_FULL_SYSCALL, droppedSyscalls);
+    q.add(B.DROPPED_EVENTS_QUEUE_FULL, droppedEvents);
   }
-  if (admit > 0) {
-    const buf = packBatch(rxBuf, slices, admit);
-    q.enqueue(admit, buf.byteLength);
-    q.add(B.BATCHES, 1);
-    post({ type: 'batch', buf, records: admit, bytes: buf.byteLength }, [buf]);
-  }
-  return ack;
+  if (got.records > 0) q.enqueue(got.records, got.bytes);
+  if (mode === 'credit') q.add(B.READS_CREDIT, 1);
+  else if (mode === 'floor') q.add(B.READS_FLOOR, 1);
+  else if (mode === 'full') q.add(B.READS_FULL, 1);
 }
 
-/** block policy: stop reading at the HWM, sleep until the main thread brings the queue to the LWM. */
-function throttle(): void {
-  let limits = q.limits();
-  if (limits.policy !== 'block' || !atHighWater(q.records(), q.bytes(), limits)) return;
-  const t0 = Date.now();
-  Atomics.store(q.i32, I.PAUSED, 1);
-  q.add(B.PAUSES, 1);
-  while (!q.stopRequested()) {
-    limits = q.limits();
-    if (limits.policy !== 'block' || atLowWater(q.records(), q.bytes(), limits)) break;
-    Atomics.wait(q.i32, I.WAKE, Atomics.load(q.i32, I.WAKE), POLL_MS);
+/** Send a request and receive until its ack arrives, admitting any records. Returns -errno (0 = ok). */
+function sendAndAwaitAck(sock: NativeAuditSocket, payloadType: number, payload: Buffer): number {
+  const mySeq = ++seq;
+  sock.send(encodeNlmsg(payloadType, NLM_F_REQUEST | NLM_F_ACK, mySeq, payload));
+  const deadline = Date.now() + ACK_TIMEOUT_MS;
+  for (let left = ACK_TIMEOUT_MS; left > 0; left = deadline - Date.now()) {
+    if ((sock.wait(left, true) & WAIT_READABLE) === 0) continue;
+    receive(sock, batchMax, 'free', mySeq, true);
+    if (got.ack !== null) return got.ack;
   }
-  Atomics.store(q.i32, I.PAUSED, 0);
-  q.add(B.PAUSED_MS, Date.now() - t0);
+  return -1;
+}
+
+// ---- the paced intake
+let paused = false;
+let pausedSince = 0;
+
+function setPaused(p: boolean): void {
+  if (p === paused) return;
+  paused = p;
+  Atomics.store(q.i32, I.PAUSED, p ? 1 : 0);
+  if (p) {
+    pausedSince = Date.now();
+    q.add(B.PAUSES, 1);
+  } else q.add(B.PAUSED_MS, Date.now() - pausedSince);
+}
+
+function intakeLoop(sock: NativeAuditSocket): void {
+  let creditRecords = 0;
+  let creditBytes = 0;
+  let lastReadAt = Date.now();
+  let pausing = false;
+  let fullSince = 0;
+  while (!q.stopRequested()) {
+    const now = Date.now();
+    readMeminfo(sock, now);
+    const limits = q.limits();
+    const c = q.takeCredit();
+    creditRecords += c.records;
+    creditBytes += c.bytes;
+    let plan = intakePlan({
+      records: q.records(), bytes: q.bytes(), creditRecords, creditBytes, msSinceRead: now - lastReadAt, pausing,
+    }, limits, batchMax);
+    // suspend holds until SIGUSR2: read everything, admit no new event
+    if (Atomics.load(q.i32, I.SUSPENDED) === 1 && plan.mode !== 'free') plan = { mode: 'full', n: batchMax };
+    if (plan.mode === 'wait') {
+      flushStage();
+      setPaused(true);
+      if (limits.policy === 'pause') pausing = true;
+      sock.wait(Math.max(1, Math.ceil(plan.ms)), false);
+      continue;
+    }
+    pausing = false;
+    setPaused(plan.mode !== 'free');
+    if (plan.mode === 'full') {
+      if (fullSince === 0) {
+        fullSince = now;
+        reportFull(limits.fullAction);
+      }
+    } else fullSince = 0;
+    const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : -1;
+    const r = sock.wait(timeout, true);
+    if (r & WAIT_READABLE) {
+      receive(sock, plan.n, plan.mode, -1, false);
+      if (got.datagrams > 0) lastReadAt = Date.now();
+      if (plan.mode === 'free') {
+        // below the HWM credit means nothing: it is what the writer did since this read
+        creditRecords = 0;
+        creditBytes = 0;
+      } else if (plan.mode === 'credit') {
+        creditRecords -= got.records;
+        creditBytes -= got.bytes;
+      }
+    }
+    if (stageRecords >= batchMax || stageUsed >= stageCap / 2 || (stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS) || plan.mode !== 'free') {
+      flushStage();
+    }
+  }
+  flushStage();
+  setPaused(false);
+}
+
+function reportFull(action: string): void {
+  const what = 'queue and reserve full (the writer has not finished a record for a while)';
+  if (action === 'halt') {
+    post({ type: 'halt', why: what });
+  } else if (action === 'suspend') {
+    Atomics.store(q.i32, I.SUSPENDED, 1);
+    post({ type: 'log', level: 'warn', msg: `${what}: queue_full_action suspend, new events are dropped (counted) until SIGUSR2` });
+  } else if (action === 'keep') {
+    post({ type: 'log', level: 'warn', msg: `${what}: queue_full_action keep, reading on into memory without limit` });
+  } else {
+    post({ type: 'log', level: 'warn', msg: `${what}: queue_full_action drop, new events are dropped (counted) while it lasts` });
+  }
 }
 
 function main(): void {
@@ -167,7 +300,7 @@ function main(): void {
     post({ type: 'failed', msg: `cannot open the audit socket: ${(err as Error).message}`, errno: (err as { errno?: number }).errno });
     return;
   }
-  const register = sendAndAwaitAck(sock, AuditMsg.SET, encodeStatus({ mask: StatusMask.PID, pid: data.pid }), false);
+  const register = sendAndAwaitAck(sock, AuditMsg.SET, encodeStatus({ mask: StatusMask.PID, pid: data.pid }));
   if (register !== 0) {
     sock.close();
     Atomics.store(q.i32, I.STATE, WorkerState.FAILED);
@@ -177,21 +310,25 @@ function main(): void {
     post({ type: 'failed', msg: `cannot register as the audit daemon: ${why}`, errno: -register });
     return;
   }
+  flushStage();
+  Atomics.store(q.i32, I.WAKE_FD, sock.wakeFd());
   Atomics.store(q.i32, I.STATE, WorkerState.REGISTERED);
-  post({ type: 'registered', portId: sock.portId(), rcvbuf: sock.rcvbuf() });
+  post({ type: 'registered', portId: sock.portId(), rcvbuf: sock.rcvbuf(), wakeFd: sock.wakeFd() });
+  readMeminfo(sock, Date.now());
 
-  while (!q.stopRequested()) {
-    throttle();
-    if (q.stopRequested()) break;
-    receiveOnce(sock, -1, false);
-  }
+  intakeLoop(sock);
 
   // Stop: unregister first so the kernel sends us nothing new, then take everything already in
   // our receive buffer (accepted by the kernel's send, so ours to write) until it is empty.
-  const unreg = sendAndAwaitAck(sock, AuditMsg.SET, encodeStatus({ mask: StatusMask.PID, pid: 0 }), true);
+  const unreg = sendAndAwaitAck(sock, AuditMsg.SET, encodeStatus({ mask: StatusMask.PID, pid: 0 }));
   if (unreg !== 0) post({ type: 'log', level: 'error', msg: `unregister failed: ${unreg === -1 ? 'no answer' : `errno ${-unreg}`}` });
-  do receiveOnce(sock, -1, true, 0); while (lastCount > 0);
-  sock.close();
+  do receive(sock, batchMax, 'free', -1, true); while (got.datagrams > 0);
+  flushStage();
+  lastMeminfo = 0;
+  readMeminfo(sock, Date.now());
+  // the main thread closes the wake eventfd once this thread has exited (a late wake must not
+  // hit a descriptor number reused by then)
+  sock.close(true);
   Atomics.store(q.i32, I.STATE, WorkerState.STOPPED);
   post({ type: 'stopped', unregistered: unreg === 0 });
 }

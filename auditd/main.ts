@@ -5,7 +5,7 @@
 //   input thread ──batches (transferred ArrayBuffers)──▶ pending ──▶ sink.write + dispatch
 //        ▲                                                              │
 //        └──── QueueState (shared counters, Atomics.wait/notify) ◀──────┘ dequeue after write
-import { statfsSync } from 'node:fs';
+import { closeSync, statfsSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageVersion, programPath } from '../lib/paths.ts';
@@ -14,7 +14,9 @@ import { unpackBatch } from './input-decode.ts';
 import type { InputMessage, InputWorkerData } from './input-worker.ts';
 import { DaemonType, daemonRecord } from './daemon-records.ts';
 import { applyOomScoreAdj } from './oom.ts';
-import { B, QueueState, type QueueLimits } from './queue.ts';
+import { B, I, QueueState, type QueueLimits } from './queue.ts';
+import { DistinctEvents, noteNotWritten } from './event-gate.ts';
+import { applyEnableState, ENABLE_STATES, type EnableResult, type EnableState } from './audit-enable.ts';
 import { installSignals } from './signals.ts';
 import { collectStats, writeStatsFile, type DaemonStats } from './stats.ts';
 import { writeStateReport } from './state-report.ts';
@@ -25,6 +27,9 @@ export const VERSION = packageVersion();
 const OUT_CHUNK = 4096;
 /** writes in flight at once: the writer coalesces what queues behind the one on the disk */
 const MAX_INFLIGHT = 4;
+/** bytes per sink.write as well: with big records a 4096-record chunk would be 36 MiB of text,
+ *  formatted into one buffer (and again for plugins) outside the queue's byte bound */
+const OUT_CHUNK_BYTES = 1024 * 1024;
 
 export interface Logger {
   info(msg: string): void;
@@ -92,10 +97,13 @@ function nullSink(): LogSink {
 }
 
 export function queueLimits(cfg: DaemonConfig): QueueLimits {
+  const paced = {
+    reserve: cfg.queueReserve, reserveBytes: cfg.queueReserveBytes, fullAction: cfg.queueFullAction, floorMs: cfg.queueFloorMs,
+  };
   if (cfg.queueOverflow === 'unbounded') {
-    return { policy: 'unbounded', hwm: 0x7fffffff, lwm: 0x7fffffff - 1, hwmBytes: Number.MAX_SAFE_INTEGER, lwmBytes: Number.MAX_SAFE_INTEGER };
+    return { policy: 'unbounded', hwm: 0x7fffffff, lwm: 0x7fffffff - 1, hwmBytes: Number.MAX_SAFE_INTEGER, lwmBytes: Number.MAX_SAFE_INTEGER, ...paced };
   }
-  return { policy: cfg.queueOverflow, hwm: cfg.queueHwm, lwm: cfg.queueLwm, hwmBytes: cfg.queueHwmBytes, lwmBytes: lwmBytes(cfg) };
+  return { policy: cfg.queueOverflow, hwm: cfg.queueHwm, lwm: cfg.queueLwm, hwmBytes: cfg.queueHwmBytes, lwmBytes: lwmBytes(cfg), ...paced };
 }
 
 interface Batch {
@@ -125,10 +133,17 @@ export class Daemon {
   private workerDone: Promise<void> = Promise.resolve();
   private stopping: Promise<number> | null = null;
   private exitCode = 0;
+  private readonly notWrittenEvents = new DistinctEvents();
+  private enable: EnableResult | null = null;
+  private wakeFd = -1;
   readonly log: Logger;
 
-  constructor(public cfg: DaemonConfig, private readonly deps: DaemonDeps = {}) {
+  constructor(public cfg: DaemonConfig, private readonly deps: DaemonDeps = {}, private readonly enableState: EnableState = 'nochange') {
     this.log = deps.log ?? consoleLogger(false);
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    // the input thread sleeps in poll() on its socket and this eventfd (open until it has exited)
+    this.q.wakeFd = () => { if (this.wakeFd >= 0) writeSync(this.wakeFd, one); };
   }
 
   /** Start everything; resolves once the input thread is registered with the kernel. */
@@ -150,9 +165,15 @@ export class Daemon {
     this.statsTimer = setInterval(() => this.writeStats(), cfg.statsIntervalMs);
     this.lossTimer = setInterval(() => this.reportLoss(), 1000);
     await this.startWorker();
+    try {
+      this.enable = await applyEnableState(this.enableState);
+      if (this.enable.set !== null) this.log.info(`audit enabled flag set to ${this.enable.set} (was ${this.enable.found}); restored at exit`);
+    } catch (err) {
+      this.log.warn(`cannot change the audit enabled flag (-s ${this.enableState}): ${(err as Error).message}`);
+    }
     this.state = 'running';
     this.sideWrite(daemonRecord(DaemonType.START, {
-      op: 'start', ver: `tsauditd-${VERSION}`, format: 'raw', policy: cfg.queueOverflow,
+      op: 'start', ver: `tsauditd-${VERSION}`, format: cfg.logFormat, policy: cfg.queueOverflow,
       queue_hwm: cfg.queueHwm, queue_hwm_bytes: cfg.queueHwmBytes, pid: process.pid, res: 'success',
     }));
     this.writeStats();
@@ -180,6 +201,7 @@ export class Daemon {
             break;
           case 'registered':
             this.registered = true;
+            this.wakeFd = m.wakeFd;
             this.log.info(`registered with the kernel as the audit daemon (netlink port ${m.portId}, rcvbuf ${m.rcvbuf} bytes)`);
             settled = true;
             resolve();
@@ -189,6 +211,9 @@ export class Daemon {
             break;
           case 'stopped':
             this.registered = !m.unregistered;
+            break;
+          case 'halt':
+            this.halt(m.why);
             break;
           case 'failed':
             if (!settled) { settled = true; reject(new Error(m.msg)); } else this.log.error(`input: ${m.msg}`);
@@ -201,6 +226,9 @@ export class Daemon {
       });
       worker.on('exit', (code) => {
         this.worker = null;
+        Atomics.store(this.q.i32, I.WAKE_FD, -1);
+        if (this.wakeFd >= 0) { try { closeSync(this.wakeFd); } catch { /* already gone */ } }
+        this.wakeFd = -1;
         markDone();
         if (!settled) { settled = true; reject(new Error(`input thread exited with code ${code} before registering`)); }
         if (this.state === 'running') {
@@ -218,7 +246,7 @@ export class Daemon {
            (!this.dispatchBlocked || this.state === 'stopping')) {
       const records: AuditRecord[] = [];
       let bytes = 0;
-      while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK) {
+      while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK && bytes < OUT_CHUNK_BYTES) {
         const b = this.pending[this.pendingHead];
         this.pending[this.pendingHead++] = undefined as unknown as Batch;
         for (const r of b.records) records.push(r);
@@ -231,7 +259,10 @@ export class Daemon {
       if (this.dispatcher && !this.dispatcher.dispatch(records)) this.dispatchBlocked = true;
       this.inflight++;
       this.sink.write(records).then(
-        () => this.done(records.length, bytes),
+        (r) => {
+          if (r.notWritten > 0) noteNotWritten(records, r.written, this.notWrittenEvents);
+          this.done(records.length, bytes);
+        },
         (err: Error) => {
           // The writer counts its own failures; a rejection is a bug there. Keep the accounting right.
           this.log.error(`log write failed: ${err.message}`);
@@ -244,7 +275,7 @@ export class Daemon {
   private done(records: number, bytes: number): void {
     this.inflight--;
     this.processed += records;
-    this.q.dequeue(records, bytes);
+    this.q.dequeue(records, bytes, this.cfg.recvBatch);
     this.pump();
   }
 
@@ -272,10 +303,10 @@ export class Daemon {
     this.lossReported = total;
     this.sideWrite(daemonRecord(DaemonType.ERR, {
       op: 'queue_overflow', policy: this.q.limits().policy, lost, total_lost: total,
-      lost_syscall: this.q.get(B.DROPPED_QUEUE_FULL_SYSCALL),
+      lost_syscall: this.q.get(B.DROPPED_QUEUE_FULL_SYSCALL), lost_events: this.q.get(B.DROPPED_EVENTS_QUEUE_FULL),
       queue_hwm: this.cfg.queueHwm, queue_hwm_bytes: this.cfg.queueHwmBytes, pid: process.pid, res: 'failed',
     }));
-    this.log.warn(`queue full: dropped ${lost} records in the last second (${total} in all)`);
+    this.log.warn(`queue full: dropped ${lost} records in the last second (${total} records, ${this.q.get(B.DROPPED_EVENTS_QUEUE_FULL)} events in all)`);
   }
 
   stats(): DaemonStats {
@@ -283,6 +314,7 @@ export class Daemon {
       q: this.q, pid: process.pid, startedAt: this.startedAt,
       state: () => this.state, registered: () => this.registered, processed: () => this.processed, daemonRecords: () => this.daemonRecords,
       sink: () => this.sink.stats(),
+      notWrittenEvents: () => this.notWrittenEvents.count,
       plugins: () => (this.dispatcher?.stats() ?? []) as PluginStats[],
     });
   }
@@ -349,6 +381,8 @@ export class Daemon {
     // records not written while suspended (since start): auditd reports nothing; the harness needs it
     const notWritten = this.sink.stats().notWritten;
     this.sink.resume();
+    Atomics.store(this.q.i32, I.SUSPENDED, 0); // queue_full_action suspend ends here too
+    this.q.wake();
     this.sideWrite(daemonRecord(DaemonType.RESUME, { op: 'resume', not_written: notWritten, pid: process.pid, res: 'success' }));
     this.log.info(`logging resumed (${notWritten} records not written while suspended)`);
   }
@@ -379,6 +413,13 @@ export class Daemon {
     this.log.info(`stopping (${reason}): ${this.q.records()} records queued`);
     this.state = 'stopping';
     if (this.lossTimer) clearInterval(this.lossTimer);
+    // put the enabled flag back while still reading, so its CONFIG_CHANGE record is ours
+    try {
+      const msg = await this.enable?.restore();
+      if (msg) this.log.info(msg);
+    } catch (err) {
+      this.log.error(`cannot restore the audit enabled flag: ${(err as Error).message}`);
+    }
     this.q.requestStop();
     await this.workerDone;
     this.pump();
@@ -420,9 +461,11 @@ export function consoleLogger(verbose: boolean): Logger {
   };
 }
 
-const USAGE = `usage: tsauditd [-n] [-f] -c DIR | --version
+const USAGE = `usage: tsauditd [-n] [-f] [-s enable|nochange|disable] -c DIR | --version
   -n      do not fork (run in the foreground without diagnostics)
   -f      foreground, diagnostics on stderr (implies -n)
+  -s X    the kernel's audit enabled flag: enable (default, as auditd) or disable it at start,
+          or leave it (nochange); what was found is put back at exit
   -c DIR  config directory: reads DIR/auditd.conf; relative paths in it are under DIR
   --version  print tsauditd's version and exit`;
 
@@ -430,11 +473,12 @@ export interface CliArgs {
   configDir: string;
   foreground: boolean;
   noFork: boolean;
+  enableState: EnableState;
   version?: boolean;
 }
 
 export function parseArgs(argv: string[]): CliArgs | string {
-  const out: CliArgs = { configDir: '/etc/audit', foreground: false, noFork: false };
+  const out: CliArgs = { configDir: '/etc/audit', foreground: false, noFork: false, enableState: 'enable' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-n') out.noFork = true;
@@ -443,6 +487,10 @@ export function parseArgs(argv: string[]): CliArgs | string {
       const v = argv[++i];
       if (!v) return '-c needs a directory';
       out.configDir = v;
+    } else if (a === '-s' || a.startsWith('-s=')) {
+      const v = a === '-s' ? argv[++i] : a.slice(3);
+      if (!ENABLE_STATES.includes(v as EnableState)) return `-s needs one of ${ENABLE_STATES.join(', ')}`;
+      out.enableState = v as EnableState;
     } else if (a === '-h' || a === '--help') return '';
     else if (a === '--version') out.version = true;
     else return `unknown argument "${a}"`;
@@ -464,7 +512,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!args.noFork) {
     // auditd forks into the background; we re-run ourselves detached with -n and return.
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-c', args.configDir],
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-s', args.enableState, '-c', args.configDir],
       { detached: true, stdio: 'ignore' });
     child.unref();
     process.stdout.write(`${child.pid}\n`);
@@ -478,7 +526,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tsauditd: ${(err as Error).message}\n`);
     return err instanceof ConfigError ? 2 : 1;
   }
-  const daemon = new Daemon(cfg, { log });
+  const daemon = new Daemon(cfg, { log }, args.enableState);
   try {
     await daemon.start();
   } catch (err) {

@@ -1,13 +1,18 @@
-// The queue between the input thread and the output side, and its high-water-mark throttle.
+// The queue between the input thread and the output side, and its intake policy.
 //
 // The records themselves travel as transferred ArrayBuffers (postMessage); what is shared is the
-// accounting: the input thread adds a batch's records/bytes BEFORE it posts the batch, the main
-// thread subtracts them after the output side has taken the batch. Both sides see the same
-// numbers (SharedArrayBuffer + Atomics), so the throttle is exact: under `block` the input thread
-// stops calling recvmmsg once the queue is at queue_hwm records or queue_hwm_bytes, and sleeps on
-// Atomics.wait until the main thread brings it down to the low-water mark. The queue can then
-// hold at most queue_hwm records and queue_hwm_bytes + one receive batch of bytes.
-import type { QueueOverflow } from './config.ts';
+// accounting: the input thread adds a batch's records/bytes when it takes them from the socket,
+// the main thread subtracts them after the output side has taken the batch, and adds what it
+// finished to the CREDIT counters. Both sides see the same numbers (SharedArrayBuffer + Atomics).
+//
+// `block` paces the intake instead of stopping it (see intakePlan): below the HWM the input
+// thread reads freely; at the HWM it reads only as many records as the writer finished since its
+// last read (credit), and when no credit came for floorMs it reads a few records anyway into a
+// bounded reserve, so the kernel's send to our socket never waits the 100 ms after which kauditd
+// gives up on it (and, on kernels booted without audit=1, later frees records uncounted). The
+// kernel's backlog then fills and the audited callers wait in audit_log_start. Only when the
+// reserve is full too (the writer has stopped) does queue_full_action apply.
+import type { QueueFullAction, QueueOverflow } from './config.ts';
 
 // Int32 slots (Atomics.wait needs Int32).
 export const I = {
@@ -19,8 +24,15 @@ export const I = {
   HWM: 5,
   LWM: 6,
   STATE: 7,
+  RESERVE: 8,
+  FULL_ACTION: 9,
+  FLOOR_MS: 10,
+  /** 1 while queue_full_action suspend holds (until SIGUSR2) */
+  SUSPENDED: 11,
+  /** the input thread's wake eventfd, -1 before it exists (main writes to it to wake the thread) */
+  WAKE_FD: 12,
 } as const;
-const I_LEN = 8;
+const I_LEN = 13;
 
 // BigInt64 slots: byte counts and monotonic counters that can pass 2^31.
 export const B = {
@@ -44,11 +56,30 @@ export const B = {
   DROPPED_QUEUE_FULL_BYTES: 17,
   RECEIVED_EOE: 18,
   RECEIVED_SYSCALL: 19,
+  /** whole events (distinct serials) dropped by the queue policy */
+  DROPPED_EVENTS_QUEUE_FULL: 20,
+  /** records / bytes the output side finished since the input thread last took the credit */
+  CREDIT_RECORDS: 21,
+  CREDIT_BYTES: 22,
+  RESERVE_BYTES: 23,
+  /** SO_MEMINFO of the event socket: its receive buffer size, unread bytes now / at most, drops */
+  SOCK_RCVBUF: 24,
+  SOCK_UNREAD: 25,
+  SOCK_UNREAD_MAX: 26,
+  SOCK_DROPS: 27,
+  /** reads by kind: paced by credit, liveness floor into the reserve, with the reserve full */
+  READS_CREDIT: 28,
+  READS_FLOOR: 29,
+  READS_FULL: 30,
+  /** messages (batches) posted to the main thread */
+  POSTS: 31,
 } as const;
-const B_LEN = 20;
+const B_LEN = 32;
 
-export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2 };
-export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded'];
+export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2, pause: 3 };
+export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded', 'pause'];
+export const FULL_ACTION_CODE: Record<QueueFullAction, number> = { drop: 0, suspend: 1, halt: 2, keep: 3 };
+export const FULL_ACTION_NAME: QueueFullAction[] = ['drop', 'suspend', 'halt', 'keep'];
 
 export const WorkerState = { STARTING: 0, REGISTERED: 1, STOPPED: 2, FAILED: 3 } as const;
 
@@ -58,6 +89,13 @@ export interface QueueLimits {
   lwm: number;
   hwmBytes: number;
   lwmBytes: number;
+  /** block: records / bytes the liveness floor may read past the HWM */
+  reserve: number;
+  reserveBytes: number;
+  /** block: what happens to new events once the reserve is full too */
+  fullAction: QueueFullAction;
+  /** block: read a few records anyway when no credit came for this long (well under 100 ms) */
+  floorMs: number;
 }
 
 /** The shared accounting; construct from fresh buffers (main) or from the worker's copies. */
@@ -76,6 +114,10 @@ export class QueueState {
     Atomics.store(this.i32, I.LWM, l.lwm);
     Atomics.store(this.i64, B.HWM_BYTES, BigInt(l.hwmBytes));
     Atomics.store(this.i64, B.LWM_BYTES, BigInt(l.lwmBytes));
+    Atomics.store(this.i32, I.RESERVE, l.reserve);
+    Atomics.store(this.i64, B.RESERVE_BYTES, BigInt(l.reserveBytes));
+    Atomics.store(this.i32, I.FULL_ACTION, FULL_ACTION_CODE[l.fullAction]);
+    Atomics.store(this.i32, I.FLOOR_MS, l.floorMs);
     this.wake();
   }
 
@@ -86,6 +128,10 @@ export class QueueState {
       lwm: Atomics.load(this.i32, I.LWM),
       hwmBytes: Number(Atomics.load(this.i64, B.HWM_BYTES)),
       lwmBytes: Number(Atomics.load(this.i64, B.LWM_BYTES)),
+      reserve: Atomics.load(this.i32, I.RESERVE),
+      reserveBytes: Number(Atomics.load(this.i64, B.RESERVE_BYTES)),
+      fullAction: FULL_ACTION_NAME[Atomics.load(this.i32, I.FULL_ACTION)],
+      floorMs: Atomics.load(this.i32, I.FLOOR_MS),
     };
   }
 
@@ -93,6 +139,15 @@ export class QueueState {
   bytes(): number { return Number(Atomics.load(this.i64, B.BYTES)); }
   get(slot: number): number { return Number(Atomics.load(this.i64, slot)); }
   add(slot: number, n: number): void { if (n !== 0) Atomics.add(this.i64, slot, BigInt(n)); }
+  set(slot: number, n: number): void { Atomics.store(this.i64, slot, BigInt(n)); }
+  /** the input thread takes the credit (records, bytes) the output side built up since its last read */
+  takeCredit(): { records: number; bytes: number } {
+    return {
+      records: Number(Atomics.exchange(this.i64, B.CREDIT_RECORDS, 0n)),
+      bytes: Number(Atomics.exchange(this.i64, B.CREDIT_BYTES, 0n)),
+    };
+  }
+  creditRecords(): number { return Number(Atomics.load(this.i64, B.CREDIT_RECORDS)); }
 
   /** input side: a batch enters the queue */
   enqueue(records: number, bytes: number): void {
@@ -102,17 +157,31 @@ export class QueueState {
     if (b > Number(this.i64[B.MAX_BYTES])) Atomics.store(this.i64, B.MAX_BYTES, BigInt(b));
   }
 
-  /** output side: a batch has been written and dispatched; wake the input thread if it waits */
-  dequeue(records: number, bytes: number): void {
-    Atomics.sub(this.i32, I.RECORDS, records);
-    Atomics.sub(this.i64, B.BYTES, BigInt(bytes));
-    if (Atomics.load(this.i32, I.PAUSED) === 1) this.wake();
+  /**
+   * output side: a batch has been written and dispatched. It becomes credit for the paced intake;
+   * a paced input thread is woken when that credit is worth a read (a full receive batch) or the
+   * queue is down to the LWM, else its own floor timer picks the credit up.
+   */
+  dequeue(records: number, bytes: number, wakeBatch = 64): void {
+    const r = Atomics.sub(this.i32, I.RECORDS, records) - records;
+    const b = Number(Atomics.sub(this.i64, B.BYTES, BigInt(bytes))) - bytes;
+    const credit = Number(Atomics.add(this.i64, B.CREDIT_RECORDS, BigInt(records))) + records;
+    Atomics.add(this.i64, B.CREDIT_BYTES, BigInt(bytes));
+    if (Atomics.load(this.i32, I.PAUSED) === 1 &&
+        (credit >= wakeBatch || (r <= Atomics.load(this.i32, I.LWM) && b <= Number(Atomics.load(this.i64, B.LWM_BYTES))))) {
+      this.wake();
+    }
   }
 
+  /** Wake the input thread: Atomics for a thread in Atomics.wait, the eventfd for one in poll(). */
   wake(): void {
     Atomics.add(this.i32, I.WAKE, 1);
     Atomics.notify(this.i32, I.WAKE);
+    this.wakeFd?.(Atomics.load(this.i32, I.WAKE_FD));
   }
+
+  /** main thread: how to write the input thread's eventfd (set once it exists) */
+  wakeFd: ((fd: number) => void) | null = null;
 
   requestStop(): void {
     Atomics.store(this.i32, I.STOP, 1);
@@ -123,36 +192,67 @@ export class QueueState {
   paused(): boolean { return Atomics.load(this.i32, I.PAUSED) === 1; }
 }
 
-/** block: is the queue at its high-water mark (stop reading)? */
+/** at the high-water mark (records or bytes)? */
 export function atHighWater(records: number, bytes: number, l: QueueLimits): boolean {
   return records >= l.hwm || bytes >= l.hwmBytes;
 }
 
-/** block: has the queue fallen to the low-water mark (resume reading)? */
+/** at or below the low-water mark (records and bytes)? */
 export function atLowWater(records: number, bytes: number, l: QueueLimits): boolean {
   return records <= l.lwm && bytes <= l.lwmBytes;
 }
 
-/** block: how many datagrams the next receive may take so the record count never passes the HWM. */
-export function receiveAllowance(records: number, l: QueueLimits, batch: number): number {
-  if (l.policy !== 'block') return batch;
-  return Math.max(1, Math.min(batch, l.hwm - records));
+/** what the liveness floor reads at once: enough to let kauditd's waiting send through, little
+ *  enough that a writer stalled for seconds fills the reserve slowly */
+export const FLOOR_RECORDS = 8;
+
+/**
+ * What the input thread does next:
+ * - free:   read up to n records, waiting on the socket as long as it takes
+ * - credit: at the HWM; read up to n (the writer finished that many since the last read)
+ * - floor:  at the HWM, no credit for floorMs: read up to n into the reserve
+ * - full:   the reserve is full too: read up to n, queue_full_action decides on new events
+ * - wait:   sleep up to ms (woken early by credit, the LWM, a limit change or stop); read nothing
+ * `pausing`: the old `pause` policy is between its HWM and LWM.
+ */
+export type IntakePlan =
+  | { mode: 'free' | 'credit' | 'floor' | 'full'; n: number }
+  | { mode: 'wait'; ms: number };
+
+export interface IntakeState {
+  records: number;
+  bytes: number;
+  /** credit the input thread holds: records / bytes finished by the writer, not yet replaced */
+  creditRecords: number;
+  creditBytes: number;
+  /** since the last read that took records */
+  msSinceRead: number;
+  pausing: boolean;
+}
+
+export function intakePlan(s: IntakeState, l: QueueLimits, batch: number): IntakePlan {
+  if (l.policy === 'drop' || l.policy === 'unbounded') return { mode: 'free', n: batch };
+  if (l.policy === 'pause') {
+    if (s.pausing ? !atLowWater(s.records, s.bytes, l) : atHighWater(s.records, s.bytes, l)) return { mode: 'wait', ms: 100 };
+    return { mode: 'free', n: Math.max(1, Math.min(batch, l.hwm - s.records)) };
+  }
+  if (!atHighWater(s.records, s.bytes, l)) return { mode: 'free', n: Math.max(1, Math.min(batch, l.hwm - s.records)) };
+  if (s.creditRecords > 0 && s.creditBytes > 0) return { mode: 'credit', n: Math.min(batch, s.creditRecords) };
+  if (s.records >= l.hwm + l.reserve || s.bytes >= l.hwmBytes + l.reserveBytes) {
+    return { mode: 'full', n: batch };
+  }
+  if (s.msSinceRead < l.floorMs) return { mode: 'wait', ms: l.floorMs - s.msSinceRead };
+  return { mode: 'floor', n: Math.min(FLOOR_RECORDS, batch, l.hwm + l.reserve - s.records) };
 }
 
 /**
- * drop: how many of `sizes` (in order) fit under the HWM given the current depth; the rest are
- * dropped. block and unbounded admit everything (block never reads past the HWM in the first place).
+ * May a NEW event be admitted? (Records of an event already decided follow its decision.)
+ * drop: only while the record fits under the HWM; block: unless the reserve is full and
+ * queue_full_action is not keep, or suspend holds.
  */
-export function admitCount(records: number, bytes: number, sizes: readonly number[], l: QueueLimits): number {
-  if (l.policy !== 'drop') return sizes.length;
-  let n = 0;
-  let r = records;
-  let b = bytes;
-  for (const s of sizes) {
-    if (r + 1 > l.hwm || b + s > l.hwmBytes) break;
-    r += 1;
-    b += s;
-    n++;
-  }
-  return n;
+export function admitsNewEvent(mode: IntakePlan['mode'], records: number, bytes: number, size: number, l: QueueLimits, suspended: boolean): boolean {
+  if (suspended) return false;
+  if (l.policy === 'drop') return records + 1 <= l.hwm && bytes + size <= l.hwmBytes;
+  if (mode === 'full') return l.fullAction === 'keep';
+  return true;
 }

@@ -2,13 +2,14 @@
 // atomically (write tmp, rename) so a reader never sees half a file.
 import { renameSync, writeFileSync } from 'node:fs';
 import type { LogSinkStats, PluginStats } from './types.ts';
-import { B, QueueState } from './queue.ts';
+import { B, I, QueueState } from './queue.ts';
+import type { QueueFullAction, QueueOverflow } from './config.ts';
 
 export interface DaemonStats {
   /** ms since the epoch */
   ts: number;
   pid: number;
-  policy: 'block' | 'drop' | 'unbounded';
+  policy: QueueOverflow;
   /** starting | running | stopping | stopped */
   state: string;
   registered: boolean;
@@ -19,12 +20,42 @@ export interface DaemonStats {
     hwmBytes: number;
     lwm: number;
     lwmBytes: number;
-    /** the input thread is not reading because the queue reached the HWM (block) */
+    /** block: records / bytes the liveness floor may read past the HWM (the reserve) */
+    reserve: number;
+    reserveBytes: number;
+    fullAction: QueueFullAction;
+    floorMs: number;
+    /** the queue is at the HWM and the input thread paces its reads (block), or has stopped
+     *  reading until the LWM (pause) */
     paused: boolean;
     pausedMs: number;
     pauses: number;
     maxRecords: number;
     maxBytes: number;
+    /** queue_full_action suspend holds (until SIGUSR2) */
+    suspended: boolean;
+    /** reads at the HWM: paced by credit, by the liveness floor, with the reserve full */
+    reads: { credit: number; floor: number; full: number };
+    /** batches posted by the input thread to the main thread */
+    posts: number;
+  };
+  /** the event socket, from SO_MEMINFO: kernel memory, not in rssBytes */
+  socket: {
+    /** the receive buffer's size as the kernel keeps it (twice what was asked) */
+    rcvbufBytes: number;
+    /** bytes waiting in it now / at most */
+    unreadBytes: number;
+    maxUnreadBytes: number;
+    /** the socket's drop counter: kernel sends that timed out on a full buffer (each one moved
+     *  records to kauditd's retry queue). Should stay 0 under block. */
+    drops: number;
+  };
+  /** whole events (distinct serials) */
+  events: {
+    /** dropped by the queue policy (drop past the HWM; block with the reserve full) */
+    droppedQueueFull: number;
+    /** not written by the writer (suspended, disk full or error) */
+    notWritten: number;
   };
   /** records taken from the kernel (including dropped ones) */
   received: number;
@@ -40,7 +71,7 @@ export interface DaemonStats {
   /** records the output side finished with (written, skipped EOE, or not written while suspended) */
   processed: number;
   dropped: {
-    /** drop policy: past the HWM */
+    /** records the queue policy dropped (drop past the HWM; block with the reserve full) */
     queue_full: number;
     /** of those, SYSCALL records (one per audited syscall event) */
     queue_full_syscall: number;
@@ -69,6 +100,7 @@ export interface StatsSources {
   processed: () => number;
   daemonRecords: () => number;
   sink: () => LogSinkStats;
+  notWrittenEvents?: () => number;
   plugins: () => PluginStats[];
 }
 
@@ -102,6 +134,23 @@ export function collectStats(s: StatsSources): DaemonStats {
       pauses: q.get(B.PAUSES),
       maxRecords: q.get(B.MAX_RECORDS),
       maxBytes: q.get(B.MAX_BYTES),
+      reserve: l.reserve,
+      reserveBytes: l.reserveBytes,
+      fullAction: l.fullAction,
+      floorMs: l.floorMs,
+      suspended: Atomics.load(q.i32, I.SUSPENDED) === 1,
+      reads: { credit: q.get(B.READS_CREDIT), floor: q.get(B.READS_FLOOR), full: q.get(B.READS_FULL) },
+      posts: q.get(B.POSTS),
+    },
+    socket: {
+      rcvbufBytes: q.get(B.SOCK_RCVBUF),
+      unreadBytes: q.get(B.SOCK_UNREAD),
+      maxUnreadBytes: q.get(B.SOCK_UNREAD_MAX),
+      drops: q.get(B.SOCK_DROPS),
+    },
+    events: {
+      droppedQueueFull: q.get(B.DROPPED_EVENTS_QUEUE_FULL),
+      notWritten: s.notWrittenEvents?.() ?? 0,
     },
     received: q.get(B.RECEIVED),
     receivedBytes: q.get(B.RECEIVED_BYTES),

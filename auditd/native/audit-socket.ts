@@ -8,12 +8,25 @@ export interface NativeAuditSocket {
    *  lands at buf[i*slotSize]; lengths[i] is its length, flags[i] its msg_flags (MSG_TRUNC) plus
    *  FLAG_FOREIGN_SENDER. Returns the count, 0 on timeout. Throws a plain Error with `errno`. */
   recvBatch(buf: Uint8Array, slotSize: number, maxMsgs: number, lengths: Uint32Array, flags: Uint32Array, timeoutMs: number): number;
+  /** poll() the wake eventfd and (when watchSocket) the socket; -1 waits forever. Returns a
+   *  bit mask: WAIT_READABLE | WAIT_WOKEN, 0 on timeout. Consumes the wake. */
+  wait(timeoutMs: number, watchSocket: boolean): number;
+  /** SO_MEMINFO: [unread bytes, receive buffer size, drop count] */
+  meminfo(): [number, number, number];
   setRcvbuf(bytes: number): number;
   rcvbuf(): number;
   portId(): number;
   fd(): number;
-  close(): void;
+  /** the eventfd another thread writes a u64 to, to end a wait() */
+  wakeFd(): number;
+  /** keepWakeFd: leave the eventfd open for its writer to close */
+  close(keepWakeFd?: boolean): void;
 }
+
+export const WAIT_READABLE = 1;
+export const WAIT_WOKEN = 2;
+/** SO_RCVBUF takes an int that the kernel doubles and caps at INT_MAX/2 */
+export const MAX_RCVBUF_BYTES = 2 ** 30;
 
 export const MSG_TRUNC = 0x20;
 export const FLAG_FOREIGN_SENDER = 0x40000000;
@@ -39,5 +52,8 @@ function load(): Binding {
 
 /** Open, bind and configure a NETLINK_AUDIT socket. rcvbufBytes 0 keeps the kernel default. */
 export function openAuditSocket(rcvbufBytes = 0): NativeAuditSocket {
+  if (!Number.isInteger(rcvbufBytes) || rcvbufBytes < 0 || rcvbufBytes > MAX_RCVBUF_BYTES) {
+    throw new RangeError(`receive buffer size ${rcvbufBytes} is not 0..${MAX_RCVBUF_BYTES} bytes`);
+  }
   return new (load().AuditSocket)(rcvbufBytes);
 }

@@ -3,7 +3,7 @@
 // Why not the `netlink` package: its reader lives on libuv's poll watcher; after the kernel
 // overruns the receive buffer the watcher reports an error and the binding throws out of a libuv
 // callback, which aborts the process. Here there is no watcher: the input worker thread calls
-// recvBatch() when it wants records and simply does not call it while throttled. Every failure is
+// recvBatch() when it wants records and paces how many it takes. Every failure is
 // a returned/thrown JS Error (NAPI_DISABLE_CPP_EXCEPTIONS: we never throw C++ exceptions).
 //
 // API (one object per socket):
@@ -13,13 +13,21 @@
 //        datagram i lands at buf[i*slotSize]; lengths[i] = datagram length (NOT nlmsg_len:
 //        the kernel sets nlmsg_len of unicast audit records to the payload length);
 //        flags[i] = msg_flags (MSG_TRUNC 0x20) | 0x40000000 if the sender was not the kernel.
-//   setRcvbuf(n), rcvbuf() -> n, portId() -> n, close(), fd() -> n
+//   wait(timeoutMs, watchSocket) -> 0 timeout | 1 socket readable | 2 woken | 3 both
+//        poll() on the socket (when watchSocket) and the wake eventfd; -1 waits forever. A wake
+//        (any thread writing a u64 to wakeFd()) is consumed here. This is how the input thread
+//        sleeps with nothing to read and still hears a stop or new credit at once.
+//   meminfo() -> [rmemAlloc, rcvbuf, drops]   SO_MEMINFO: unread bytes, buffer size, the
+//        socket's drop counter (each kernel send that timed out on a full buffer)
+//   setRcvbuf(n), rcvbuf() -> n, portId() -> n, close(keepWakeFd), fd() -> n, wakeFd() -> n
 #include <napi.h>
 
 #include <errno.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <linux/sock_diag.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,7 +37,13 @@
 #define NETLINK_NO_ENOBUFS 5
 #endif
 
+#ifndef SO_MEMINFO
+#define SO_MEMINFO 55
+#endif
+
 static const uint32_t FLAG_FOREIGN_SENDER = 0x40000000u;
+// SO_RCVBUF(FORCE) takes an int and the kernel doubles it, capping at INT_MAX/2.
+static const double MAX_RCVBUF = 1073741824.0;
 
 static Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
   Napi::Error e = Napi::Error::New(env, std::string(what) + ": " + strerror(err));
@@ -49,6 +63,9 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       InstanceMethod("portId", &AuditSocket::PortId),
       InstanceMethod("fd", &AuditSocket::Fd),
       InstanceMethod("close", &AuditSocket::Close),
+      InstanceMethod("wait", &AuditSocket::Wait),
+      InstanceMethod("wakeFd", &AuditSocket::WakeFd),
+      InstanceMethod("meminfo", &AuditSocket::Meminfo),
     });
     exports.Set("AuditSocket", cls);
     return exports;
@@ -74,8 +91,20 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       int err = errno; ::close(fd_); fd_ = -1;
       ErrnoError(env, "setsockopt(NETLINK_NO_ENOBUFS)", err).ThrowAsJavaScriptException(); return;
     }
+    efd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (efd_ < 0) {
+      int err = errno; ::close(fd_); fd_ = -1;
+      ErrnoError(env, "eventfd", err).ThrowAsJavaScriptException(); return;
+    }
     if (info.Length() > 0 && info[0].IsNumber()) {
-      int n = info[0].As<Napi::Number>().Int32Value();
+      double d = info[0].As<Napi::Number>().DoubleValue();
+      if (!(d >= 0 && d <= MAX_RCVBUF)) {
+        ::close(fd_); fd_ = -1; ::close(efd_); efd_ = -1;
+        Napi::RangeError::New(env, "receive buffer size must be 0..1073741824 bytes (the kernel caps at INT_MAX/2)")
+            .ThrowAsJavaScriptException();
+        return;
+      }
+      int n = (int)d;
       if (n > 0 && !ApplyRcvbuf(n)) {
         int err = errno; ::close(fd_); fd_ = -1;
         ErrnoError(env, "setsockopt(SO_RCVBUFFORCE)", err).ThrowAsJavaScriptException(); return;
@@ -85,10 +114,13 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
 
   ~AuditSocket() override {
     if (fd_ >= 0) ::close(fd_);
+    if (efd_ >= 0 && !keepWake_) ::close(efd_);
   }
 
  private:
   int fd_ = -1;
+  int efd_ = -1;
+  bool keepWake_ = false;
   uint32_t port_ = 0;
   std::vector<struct mmsghdr> msgs_;
   std::vector<struct iovec> iovs_;
@@ -186,8 +218,9 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   Napi::Value SetRcvbuf(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
-    int n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-    if (n <= 0) { Napi::RangeError::New(env, "setRcvbuf(bytes): bytes must be > 0").ThrowAsJavaScriptException(); return env.Undefined(); }
+    double d = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+    if (!(d >= 1 && d <= MAX_RCVBUF)) { Napi::RangeError::New(env, "setRcvbuf(bytes): bytes must be 1..1073741824").ThrowAsJavaScriptException(); return env.Undefined(); }
+    int n = (int)d;
     if (!ApplyRcvbuf(n)) { ErrnoError(env, "setsockopt(SO_RCVBUF)", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
     return Rcvbuf(info);
   }
@@ -204,9 +237,57 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   Napi::Value PortId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), port_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
+  // close(keepWakeFd): with true the eventfd stays open; the thread that writes to it closes it
+  // once it knows no wake can come (so a late wake never hits a reused descriptor).
   Napi::Value Close(const Napi::CallbackInfo& info) {
+    bool keep = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
     if (fd_ >= 0) { ::close(fd_); fd_ = -1; }
+    if (efd_ >= 0) {
+      if (keep) keepWake_ = true;
+      else { ::close(efd_); efd_ = -1; }
+    }
     return info.Env().Undefined();
+  }
+
+  Napi::Value WakeFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), efd_); }
+
+  Napi::Value Wait(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    int timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+    bool watchSocket = !(info.Length() > 1 && info[1].IsBoolean()) || info[1].As<Napi::Boolean>().Value();
+    struct pollfd p[2];
+    int n = 0;
+    p[n++] = {efd_, POLLIN, 0};
+    if (watchSocket) p[n++] = {fd_, POLLIN, 0};
+    int pr;
+    do { pr = poll(p, n, timeout); } while (pr < 0 && errno == EINTR);
+    if (pr < 0) { ErrnoError(env, "poll", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
+    int r = 0;
+    if (p[0].revents & POLLIN) {
+      uint64_t v;
+      while (read(efd_, &v, sizeof v) == (ssize_t)sizeof v) {}
+      r |= 2;
+    }
+    if (watchSocket && (p[1].revents & (POLLIN | POLLERR))) r |= 1;
+    return Napi::Number::New(env, r);
+  }
+
+  Napi::Value Meminfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    uint32_t mem[SK_MEMINFO_VARS];
+    memset(mem, 0, sizeof mem);
+    socklen_t l = sizeof mem;
+    if (getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, mem, &l) < 0) {
+      ErrnoError(env, "getsockopt(SO_MEMINFO)", errno).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Array a = Napi::Array::New(env, 3);
+    a.Set((uint32_t)0, Napi::Number::New(env, mem[SK_MEMINFO_RMEM_ALLOC]));
+    a.Set((uint32_t)1, Napi::Number::New(env, mem[SK_MEMINFO_RCVBUF]));
+    a.Set((uint32_t)2, Napi::Number::New(env, l > SK_MEMINFO_DROPS * sizeof(uint32_t) ? mem[SK_MEMINFO_DROPS] : 0));
+    return a;
   }
 };
 

@@ -11,9 +11,10 @@ import { PACKAGE_ROOT, packageFile } from '../../lib/paths.ts';
 export class SetupError extends Error {}
 
 // command -> Debian package: auditd is the reference peer and the parser of our logs;
-// e2fsprogs (mkfs.ext4) and util-linux (losetup, fsfreeze) back the disk faults.
+// e2fsprogs (mkfs.ext4) and util-linux (losetup, fsfreeze) back the disk faults; audispd-plugins
+// (audisp-remote) is the forwarding setup run through the command daemon (ci/forwarding/).
 const DEBIAN_PACKAGES: Record<string, string> = {
-  auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd',
+  auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd', 'audisp-remote': 'audispd-plugins',
   'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
   // slowfs (slow-disk's FUSE layer) is built here with cc against libfuse3
   fusermount3: 'fuse3', cc: 'gcc', 'pkg-config': 'pkg-config',

@@ -52,6 +52,7 @@ export interface PageCheck {
   loadMs: number;
   firstScreen: FirstScreenCheck;
   layouts: LayoutCheck[];
+  extra?: unknown;
 }
 
 // Runs in the page. A string, not a function: tsx compiles functions with helpers (__name) that
@@ -117,6 +118,8 @@ export interface CheckPageOptions {
   timeoutMs?: number;
   /** also lay the page out at these window widths and report where each chart's parts lie */
   layoutWidths?: number[];
+  /** an expression evaluated in the page once it is drawn; its value is returned as `extra` */
+  evaluate?: string;
 }
 
 export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): Promise<PageCheck> {
@@ -145,6 +148,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
     const loadMs = Date.now() - t0;
     const charts = await page.evaluate(IN_PAGE_CHECK) as ChartCheck[];
     const firstScreen = await page.evaluate(IN_PAGE_FIRST_SCREEN) as FirstScreenCheck;
+    const extra = opts.evaluate ? await page.evaluate(opts.evaluate) : undefined;
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: opts.fullPage ?? true });
     const layouts: LayoutCheck[] = [];
     for (const w of opts.layoutWidths ?? []) {
@@ -153,7 +157,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
       await page.waitForTimeout(400);
       layouts.push(await page.evaluate(IN_PAGE_LAYOUT) as LayoutCheck);
     }
-    return { charts, consoleErrors, externalRequests, loadMs, firstScreen, layouts };
+    return { charts, consoleErrors, externalRequests, loadMs, firstScreen, layouts, extra };
   } finally {
     await browser.close();
   }

@@ -14,6 +14,8 @@ import { packageFile } from '../../lib/paths.ts';
 const PLUGIN = packageFile('harness/reproduce/paced-plugin.mjs');
 /** a load process's audited operations per second before we add another process */
 const OPS_PER_PROCESS = 4000;
+/** a fork+exec costs far more than an openat: about 200 per second per process on a small VM */
+const OPS_PER_PROCESS_BY_GEN: Partial<Record<LoadMapping['generator'], number>> = { 'fork-exec': 200, tcp: 2000, http: 2000 };
 
 export interface BuiltScenario {
   scenarioPath: string;
@@ -22,6 +24,13 @@ export interface BuiltScenario {
   yaml: string;
   /** validated with the default policy (unbounded) */
   scenario: Scenario;
+  /** what the scenario could not express of the derivation */
+  warnings: string[];
+}
+
+/** ms (maybe fractional) -> a duration the scenario accepts; below 1 ms rounds up to 1ms */
+function formatLatency(ms: number): string {
+  return formatDuration(Math.max(1, Math.round(ms)));
 }
 
 const TSAUDITD_FLUSH = new Set(['none', 'incremental', 'incremental_async', 'data', 'sync']);
@@ -31,7 +40,7 @@ function loadEntry(l: LoadMapping, d: Derived, s: Scale): Record<string, unknown
   const perOp = AUDITED_PER_OP[l.generator];
   const meanOps = (s.rate.runMean * l.share) / perOp;
   const peakOps = (s.rate.runPeak * l.share) / perOp;
-  const processes = Math.max(1, Math.min(4, Math.ceil(peakOps / OPS_PER_PROCESS)));
+  const processes = Math.max(1, Math.min(4, Math.ceil(peakOps / (OPS_PER_PROCESS_BY_GEN[l.generator] ?? OPS_PER_PROCESS))));
   const entry: Record<string, unknown> = { name: `${l.generator}-field`, generator: l.generator, processes };
   const bursts = d.load.bursts.value;
   const r = (v: number) => Math.max(0.1, Math.round((v / processes) * 10) / 10);
@@ -79,18 +88,28 @@ export function buildScenario(d: Derived, s: Scale, outDir: string, name: string
 
   const pluginDir = join(outDir, 'plugins.d');
   mkdirSync(pluginDir, { recursive: true });
-  writeFileSync(join(pluginDir, 'paced.conf'), [
-    '# the field daemon\'s slow consumer, paced (see harness/reproduce/paced-plugin.mjs)',
-    'active = yes',
-    'direction = out',
-    `path = ${process.execPath}`,
-    'type = always',
-    `args = ${PLUGIN} ${s.drain.pluginRecordsPerSec} ${s.time.runDurationMs + 4000}`,
-    'format = string',
-    `q_depth = ${d.daemon.qDepth.value}`,
-    'overflow_action = block',
-    '',
-  ].join('\n'));
+  if (s.drain.via === 'paced-plugin') {
+    writeFileSync(join(pluginDir, 'paced.conf'), [
+      '# the field daemon\'s slow consumer, paced (see harness/reproduce/paced-plugin.mjs)',
+      'active = yes',
+      'direction = out',
+      `path = ${process.execPath}`,
+      'type = always',
+      `args = ${PLUGIN} ${s.drain.pluginRecordsPerSec} ${s.time.runDurationMs + 4000}`,
+      'format = string',
+      `q_depth = ${d.daemon.qDepth.value}`,
+      'overflow_action = block',
+      '',
+    ].join('\n'));
+  }
+  const faults: Array<Record<string, unknown>> = [];
+  if (s.drain.via === 'slow-disk' && s.drain.diskBytesPerSec !== null) {
+    faults.push({
+      kind: 'slow-disk', at: '0s', rate: `${s.drain.diskBytesPerSec}B/s`,
+      // below a millisecond the rate alone sets the pace
+      ...(s.drain.writeLatencyMs !== null && s.drain.writeLatencyMs >= 1 ? { latency: formatLatency(s.drain.writeLatencyMs) } : {}),
+    });
+  }
 
   const flush = TSAUDITD_FLUSH.has(d.daemon.flush.value) ? d.daemon.flush.value : 'incremental_async';
   const disk = (v: string) => (DISK.has(v) ? v : 'syslog');
@@ -122,7 +141,7 @@ export function buildScenario(d: Derived, s: Scale, outDir: string, name: string
       },
     },
     loads: d.load.loads.map((l) => loadEntry(l, d, s)),
-    faults: [],
+    faults,
     expect: { peak_rss_max: 'hwm', oom_kills_max: 0, silent_loss_max: 0 },
   };
   const header = [
@@ -130,9 +149,23 @@ export function buildScenario(d: Derived, s: Scale, outDir: string, name: string
     ...s.statements.map((l) => `# ${l}`),
     '# Edit and re-run: auditstorm run THIS_FILE --policy block|drop|unbounded',
   ].join('\n');
-  const yaml = `${header}\n${stringify(doc, { lineWidth: 0 })}`;
+  let yaml = `${header}\n${stringify(doc, { lineWidth: 0 })}`;
   const scenarioPath = join(outDir, 'scenario.yaml');
   writeFileSync(scenarioPath, yaml);
-  const scenario = validateScenario(yaml, { path: scenarioPath });
-  return { scenarioPath, rulesPath, pluginDir, yaml, scenario };
+  let scenario: Scenario;
+  const warnings: string[] = [];
+  try {
+    scenario = validateScenario(yaml, { path: scenarioPath });
+  } catch (err) {
+    // a scenario schema without the slow-disk latency key: keep the rate, say what was left out
+    const fault = faults.find((f) => f.kind === 'slow-disk' && 'latency' in f);
+    if (!fault || !/latency/.test((err as Error).message)) throw err;
+    const lat = fault.latency;
+    delete fault.latency;
+    warnings.push(`slow-disk latency ${String(lat)} per write is derived but this build's slow-disk fault has no latency option: the run applies the rate only`);
+    yaml = `${header}\n# warning: ${warnings[0]}\n${stringify(doc, { lineWidth: 0 })}`;
+    writeFileSync(scenarioPath, yaml);
+    scenario = validateScenario(yaml, { path: scenarioPath });
+  }
+  return { scenarioPath, rulesPath, pluginDir, yaml, scenario, warnings };
 }

@@ -11,6 +11,8 @@ import { parseAuditLogs, type Burst, type LogProfile } from './parse-log.ts';
 import { parseKmsg, type KmsgFacts } from './parse-kmsg.ts';
 import { parseAuditdConf, parseMeminfo, parseStatus, type Located, type MeminfoFacts, type StatusFacts } from './parse-small.ts';
 import { rescopeRules, type RescopedRule } from './rescope-rules.ts';
+import { deriveDrain } from './drain-model.ts';
+import { emptyNoteFacts, parseNotes, type NoteFacts, type NoteFigure } from './notes.ts';
 
 export interface LoadMapping {
   generator: GeneratorName;
@@ -25,6 +27,25 @@ export interface LoadMapping {
 
 export type Symptom = 'memory' | 'loss';
 
+/** What held the field daemon back: its log's disk, or its consumer (a plugin, a socket client). */
+export type Bottleneck = 'disk' | 'consumer';
+
+/** Figures given on the command line: each replaces what the bundle says (and is shown as a flag). */
+export interface DeriveOverrides {
+  /** events/s the field offered at its peak (--rate) */
+  offeredEventsPerSec?: number;
+  /** events/s the field daemon drained (--drain) */
+  drainEventsPerSec?: number;
+  /** ms per write on the log's disk (--write-latency) */
+  writeLatencyMs?: number;
+  /** bytes/s the log's disk took (--write-rate) */
+  diskBytesPerSec?: number;
+  /** the field host's available memory (--memory) */
+  memoryBytes?: number;
+  /** what held the daemon back (--bottleneck) */
+  bottleneck?: Bottleneck;
+}
+
 export interface Derived {
   bundle: {
     dir: string;
@@ -32,6 +53,8 @@ export interface Derived {
     ignored: Ignored[];
     contradictions: Contradiction[];
     notes: string[];
+    /** figures read from the free text, each with its file:line */
+    noteFigures: NoteFacts;
   };
   kernel: {
     backlogLimit: Figure<number>;
@@ -79,6 +102,25 @@ export interface Derived {
     drainFraction: Figure<number>;
     /** the field daemon's own name in the OOM report, if seen */
     daemonName: string | null;
+    /** the daemon's "queue to plugins is full" (or like) lines */
+    pluginQueueFullLines: number;
+  };
+  /** what the field daemon could drain and what was offered to it, from the field's evidence */
+  drain: {
+    bottleneck: Figure<Bottleneck>;
+    /** events/s the field offered at its peak */
+    offeredPeakEventsPerSec: Figure<number>;
+    /** events/s the field daemon drained at its peak */
+    drainEventsPerSec: Figure<number>;
+    /** per write on the log's disk (null: not a disk bottleneck, or no figure) */
+    writeLatencyMs: Figure<number | null>;
+    /** bytes/s the log's disk took in the field (null: not a disk bottleneck) */
+    diskBytesPerSec: Figure<number | null>;
+    /** bytes/s the consumer took (null: not a consumer bottleneck, or no figure) */
+    consumerBytesPerSec: Figure<number | null>;
+    offeredShape: 'log' | 'steady';
+    /** doubts and corrections, said out loud */
+    warnings: string[];
   };
 }
 
@@ -194,7 +236,7 @@ function coverRules(loads: LoadMapping[], rules: RescopedRule[]): Array<{ rule: 
   return added;
 }
 
-export function deriveFromBundle(dir: string): Derived {
+export function deriveFromBundle(dir: string, overrides: DeriveOverrides = {}): Derived {
   const files = readBundleFiles(dir);
   const ignored: Ignored[] = [...files.ignored];
   const contradictions: Contradiction[] = [];
@@ -244,9 +286,15 @@ export function deriveFromBundle(dir: string): Derived {
     for (const [k, v] of parseAuditdConf(f, ignored)) conf.set(k, v);
     used.push({ file: f.name, kind: 'auditd-conf', what: `${conf.size} key(s)` });
   }
+  const noteFigures = of('notes').length ? parseNotes(of('notes')) : emptyNoteFacts();
+  // the daemon's own overload messages also turn up in a journal excerpt next to kernel lines
+  const kmsgMessages = parseNotes(of('kmsg'));
+  noteFigures.pluginQueueFull.push(...kmsgMessages.pluginQueueFull);
+  noteFigures.memoryLimitHit.push(...kmsgMessages.memoryLimitHit);
   for (const f of of('notes')) {
     notes.push(...f.lines.filter((l) => l.trim()).slice(0, 40));
-    used.push({ file: f.name, kind: 'notes', what: 'free text: shown, not interpreted' });
+    const n = Object.values(parseNotes([f])).reduce((a, b) => a + b.length, 0);
+    used.push({ file: f.name, kind: 'notes', what: n ? `free text: ${n} figure(s) read with their units (below, each with its line)` : 'free text: shown; no figure in it' });
   }
   const logFiles = of('audit-log');
   const log = parseAuditLogs(logFiles, ignored, contradictions);
@@ -255,7 +303,7 @@ export function deriveFromBundle(dir: string): Derived {
     else for (const f of logFiles) ignored.push({ where: f.name, why: 'no audit record could be read' });
   }
 
-  const bundle = { dir, used, ignored, contradictions, notes };
+  const bundle = { dir, used, ignored, contradictions, notes, noteFigures };
   const informative = used.filter((u) => u.kind !== 'notes');
   if (informative.length === 0) {
     throw new UnusableBundleError({ bundle }, files.files.length === 0 && files.ignored.length === 0
@@ -343,48 +391,52 @@ export function deriveFromBundle(dir: string): Derived {
 
   // ---- memory and symptom ------------------------------------------------------------------
   const daemonTask = kmsg.oomTasks.find((t) => DAEMON_NAMES.test(t.name) && t.name !== 'kauditd');
+  const noteFig = <T>(f: NoteFigure<T> | undefined, note?: string): Figure<T> | undefined => (f ? fromFile(f.value, f.where, `notes: ${f.read}${note ? `; ${note}` : ''}`) : undefined);
+  const hostMemNote = noteFig(noteFigures.hostMemoryBytes[0]);
   const memory: Derived['memory'] = {
-    totalBytes: mem.memTotalBytes ? fromFile(mem.memTotalBytes.value, mem.memTotalBytes.where) : byDefault(DEFAULT_MEMORY, 'no /proc/meminfo: 2 GiB, a small VM'),
-    availableBytes: mem.memAvailableBytes ? fromFile(mem.memAvailableBytes.value, mem.memAvailableBytes.where)
+    totalBytes: overrides.memoryBytes !== undefined ? fromFile(overrides.memoryBytes, 'flag --memory') : hostMemNote && !mem.memTotalBytes ? hostMemNote : mem.memTotalBytes ? fromFile(mem.memTotalBytes.value, mem.memTotalBytes.where) : byDefault(DEFAULT_MEMORY, 'no /proc/meminfo: 2 GiB, a small VM'),
+    availableBytes: overrides.memoryBytes !== undefined ? fromFile(overrides.memoryBytes, 'flag --memory') : hostMemNote && !mem.memTotalBytes ? fromFile(Math.round(hostMemNote.value * 0.8), hostMemNote.source, `${hostMemNote.note}; 80% of it available (default)`) : mem.memAvailableBytes ? fromFile(mem.memAvailableBytes.value, mem.memAvailableBytes.where)
       : mem.memTotalBytes ? fromFile(Math.round(mem.memTotalBytes.value * 0.8), mem.memTotalBytes.where, 'no MemAvailable (kernels before 3.14): 80% of MemTotal')
         : byDefault(Math.round(DEFAULT_MEMORY * 0.8), 'no /proc/meminfo: 80% of 2 GiB'),
-    daemonRssAtOomBytes: daemonTask ? fromFile(daemonTask.rssBytes, daemonTask.where, `${daemonTask.name} in the OOM report's task list (rss pages x 4 KiB)`) : byDefault(null, 'no OOM task list naming the audit daemon'),
+    daemonRssAtOomBytes: daemonTask ? fromFile(daemonTask.rssBytes, daemonTask.where, `${daemonTask.name} in the OOM report's task list (rss pages x 4 KiB)`)
+      : noteFigures.daemonRssBytes.length ? noteFig(noteFigures.daemonRssBytes[0]) as Figure<number>
+        : noteFigures.memoryLimitHit.length ? fromFile(noteFigures.memoryLimitHit[0].value, noteFigures.memoryLimitHit[0].where, noteFigures.memoryLimitHit[0].read)
+          : byDefault(null, 'no OOM task list naming the audit daemon, no RSS figure in the notes'),
   };
   const kinds: Symptom[] = [];
   const memEvidence: string[] = [];
   if (kmsg.oomKills.length || kmsg.oomInvoked.length) memEvidence.push(`${kmsg.oomKills.length} OOM kill(s) (${kmsg.oomKills.concat([]).slice(0, 1).map((k) => k.where).join('')})`);
   if (daemonTask && daemonTask.rssBytes > memory.totalBytes.value * 0.25) memEvidence.push(`${daemonTask.name} held ${(daemonTask.rssBytes / 1048576).toFixed(0)} MiB (${daemonTask.where})`);
+  else if (!daemonTask && noteFigures.daemonRssBytes.length && noteFigures.daemonRssBytes[0].value > memory.totalBytes.value * 0.25) memEvidence.push(`the notes give the daemon ${(noteFigures.daemonRssBytes[0].value / 1048576).toFixed(0)} MiB (${noteFigures.daemonRssBytes[0].where})`);
+  if (noteFigures.memoryLimitHit.length) memEvidence.push(`a watchdog's memory limit hit (${noteFigures.memoryLimitHit[0].where})`);
+  if (!kmsg.oomKills.length && noteFigures.killed.length) memEvidence.push(`the notes name ${[...new Set(noteFigures.killed.map((k) => k.value))].join(', ')} as killed (${noteFigures.killed[0].where})`);
   if (memEvidence.length) kinds.push('memory');
   const lostDelta = kmsg.lost.length >= 2 ? Math.max(0, kmsg.lost[kmsg.lost.length - 1].lost - kmsg.lost[0].lost) : kmsg.lost.length === 1 ? kmsg.lost[0].lost : null;
-  if (kmsg.backlogExceeded.length || (lostDelta ?? 0) > 0 || kmsg.queueOverflow.length) kinds.push('loss');
+  if (kmsg.backlogExceeded.length || (lostDelta ?? 0) > 0 || kmsg.queueOverflow.length || noteFigures.pluginQueueFull.length) kinds.push('loss');
 
-  // How far behind the field daemon was, at its busiest
-  let drain: Figure<number>;
-  const clampF = (x: number) => Math.min(0.9, Math.max(0.02, x));
-  if (log && lostDelta && lostDelta > 0) {
-    const burstSecs = log.bursts.reduce((a, b) => a + b.lengthSec, 0) || log.spanSec;
-    const lostEventsPerSec = lostDelta / log.meanRecordsPerEvent / burstSecs;
-    const ceiling = log.peakEventsPerSec;
-    drain = fromFile(clampF(ceiling / (ceiling + lostEventsPerSec)), `${kmsg.lost[kmsg.lost.length - 1].where}, ${logSrc}`,
-      `the log's busiest second (${Math.round(ceiling)} events/s) is the daemon's ceiling; ${lostDelta} lost records over ${Math.round(burstSecs)} s of bursts were offered on top`);
-  } else if (daemonTask) {
-    drain = byDefault(0.1, `${daemonTask.name} held ${(daemonTask.rssBytes / 1048576).toFixed(0)} MiB at the OOM (${daemonTask.where}): that says how far it grew, not how fast; it drains a tenth of the offered load (default)`);
-  } else {
-    drain = byDefault(0.1, 'no figures for how far behind the daemon fell: it drains a tenth of the offered load (default)');
-  }
+  // What held the field daemon back, how much it drained, and what was offered to it
+  const drainModel = deriveDrain({
+    log, logSrc, lostDelta, lostWhere: kmsg.lost.length ? kmsg.lost[kmsg.lost.length - 1].where : null, conf, notes: noteFigures, overrides,
+    kinds, recordsPerEvent: load.recordsPerEvent.value, eventBytes: load.eventBytes.value,
+  });
+  const fraction = Math.min(1, drainModel.drainEventsPerSec.value / Math.max(1e-9, drainModel.offeredPeakEventsPerSec.value));
+  const drain: Figure<number> = fromFile(fraction, `${drainModel.drainEventsPerSec.source}; ${drainModel.offeredPeakEventsPerSec.source}`,
+    `drain ${Math.round(drainModel.drainEventsPerSec.value)} events/s over offered ${Math.round(drainModel.offeredPeakEventsPerSec.value)} events/s (see Drain)`);
   const symptom: Derived['symptom'] = {
-    kinds: kinds.length ? fromFile(kinds, [...memEvidence, kinds.includes('loss') ? `${kmsg.backlogExceeded.length} backlog-limit line(s), audit_lost delta ${lostDelta ?? 0}` : ''].filter(Boolean).join('; '))
+    kinds: kinds.length ? fromFile(kinds, [...memEvidence, kinds.includes('loss') ? `${kmsg.backlogExceeded.length + kmsg.backlogOver.length} backlog-limit line(s), audit_lost delta ${lostDelta ?? 0}${noteFigures.pluginQueueFull.length ? `, ${noteFigures.pluginQueueFull.length} plugin-queue-full line(s) (${noteFigures.pluginQueueFull[0].where})` : ''}` : ''].filter(Boolean).join('; '))
       : byDefault<Symptom[]>(['memory'], 'no OOM report or loss line in the bundle: checking for runaway memory (the report is about an OOM)'),
     oomKills: kmsg.oomKills.map((k) => ({ pid: k.pid, name: k.name, where: k.where })),
     kernelLostDuringExcerpt: lostDelta !== null ? fromFile(lostDelta, kmsg.lost.map((l) => l.where).slice(-1)[0], kmsg.lost.length >= 2 ? 'last audit_lost minus first' : 'the only audit_lost value') : byDefault(null, 'no audit_lost lines'),
-    backlogExceededLines: kmsg.backlogExceeded.length,
+    // "backlog limit exceeded" and "audit_backlog=N > audit_backlog_limit=M" report the same overflow
+    backlogExceededLines: kmsg.backlogExceeded.length + kmsg.backlogOver.length,
     drainFraction: drain,
     daemonName: daemonTask?.name ?? null,
+    pluginQueueFullLines: noteFigures.pluginQueueFull.length,
   };
   return {
     bundle, kernel,
     rules: { rules: rescoped.rules, added, source: ruleFiles.length ? ruleFiles.map((f) => f.name).join(', ') : 'default: no rules in the bundle (auditctl -l or audit.rules)' },
-    load, daemon, memory, symptom,
+    load, daemon, memory, symptom, drain: drainModel,
   };
 }
 

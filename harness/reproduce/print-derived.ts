@@ -54,6 +54,28 @@ export function formatDerived(d: Derived, s: Scale | null): string {
     fig('kind', d.symptom.kinds, (v) => v.join(' + ')),
     fig('drain at peak', d.symptom.drainFraction, (v) => `${(v * 100).toFixed(0)}% of the offered load`));
   if (d.symptom.oomKills.length) out.push(`  OOM victims: ${d.symptom.oomKills.map((k) => `${k.name}[${k.pid}] (${k.where})`).join(', ')}`);
+  out.push('Drain (what held the field daemon back, from the evidence)',
+    fig('bottleneck', d.drain.bottleneck),
+    fig('offered peak', d.drain.offeredPeakEventsPerSec, (v) => `${v.toFixed(0)} events/s`),
+    fig('drain', d.drain.drainEventsPerSec, (v) => `${v.toFixed(0)} events/s`),
+    fig('write latency', d.drain.writeLatencyMs, (v) => (v === null ? 'none' : `${v} ms per write`)),
+    fig('disk write rate', d.drain.diskBytesPerSec, (v) => (v === null ? 'none' : `${(v / 1024).toFixed(0)} KiB/s`)),
+    fig('consumer rate', d.drain.consumerBytesPerSec, (v) => (v === null ? 'none' : `${(v / 1024).toFixed(0)} KiB/s`)));
+  for (const w of d.drain.warnings) out.push(`  warning: ${w}`);
+  const nf = d.bundle.noteFigures;
+  const rows: Array<[string, Array<{ where: string; text: string; read: string }>]> = [
+    ['offered rate', nf.offeredEventsPerSec], ['drain rate', nf.drainEventsPerSec], ['write latency', nf.writeLatencyMs],
+    ['disk rate', nf.diskBytesPerSec], ['consumer rate', nf.consumerBytesPerSec], ['daemon RSS', nf.daemonRssBytes],
+    ['host memory', nf.hostMemoryBytes], ['killed', nf.killed], ['plugin queue full', nf.pluginQueueFull],
+    ['memory limit hit', nf.memoryLimitHit], ['slow disk (words)', nf.slowDiskWords], ['slow consumer', nf.slowConsumerWords],
+  ];
+  if (rows.some(([, v]) => v.length)) {
+    out.push('Figures in the free text (read with their units; each line is the evidence)');
+    for (const [label, v] of rows) {
+      for (const f of v.slice(0, 4)) out.push(`  ${label.padEnd(22)} ${f.read}  [${f.where}: ${f.text}]`);
+      if (v.length > 4) out.push(`  ${label.padEnd(22)} ... ${v.length - 4} more`);
+    }
+  }
   if (d.bundle.notes.length) out.push('Notes (as sent)', ...d.bundle.notes.slice(0, 12).map((n) => `  | ${n}`));
   if (s) out.push('Scaled to this machine', ...s.statements.map((l) => `  ${l}`));
   return out.join('\n');

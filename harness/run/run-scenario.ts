@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelHz } from '../kernel/kernel-hz.ts';
-import { withHostSession } from '../host/with-host-session.ts';
+import { interruptExitCode, withHostSession } from '../host/with-host-session.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { createRunCgroup } from '../host/cgroup.ts';
 import type { RunCgroup } from '../host/cgroup-types.ts';
@@ -43,7 +43,9 @@ import { createSoak, SOAK_MIN_MS, type Soak, type SoakReport } from '../soak/soa
 import type { MetricsSample } from '../metrics/metrics-types.ts';
 import type { AggregateSummary } from '../metrics/aggregates.ts';
 import type { LogScan } from '../verdict/log-events.ts';
-import { logFormat } from '../verdict/log-format.ts';
+import { logFormat, type LogFormat } from '../verdict/log-format.ts';
+import { jsonLinesFormat } from '../verdict/log-format-json.ts';
+
 import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion, type RunFigures } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
@@ -143,7 +145,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   return withHostSession(async ({ session, signal }) => {
     const daemon = createDaemon({
       kind: s.daemon.name, policy: s.daemon.policy, config: s.daemon.config,
-      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined, stats: s.daemon.stats ?? undefined,
+      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined, processes: s.daemon.processes, stats: s.daemon.stats ?? undefined,
     });
     const dir = createRunDir(o.outRoot ?? DEFAULT_RESULTS_ROOT, s.name, daemon.label);
     writeFileSync(join(dir, 'scenario.yaml'), scenarioAsRunYaml(s));
@@ -196,7 +198,7 @@ async function runInSession(ctx: RunContext): Promise<RunOutcome> {
     const summary = write(ctx, { ...phases, judged });
     await teardown(host, held);
     // Ctrl-C: what was measured is written, and the exit code says the run was interrupted.
-    return { summary, dir: ctx.dir, exitCode: load.ended === 'interrupted' ? 130 : summary.verdict === 'pass' ? 0 : 1 };
+    return { summary, dir: ctx.dir, exitCode: load.ended === 'interrupted' ? interruptExitCode(ctx.signal) : summary.verdict === 'pass' ? 0 : 1 };
   } finally {
     // thaw and continue before anything is killed (the session's undo kills what is left)
     await held.timeline?.stopAll().catch(() => undefined);
@@ -438,7 +440,7 @@ interface Collected {
 async function collect(ctx: RunContext, totals: LoadTotals): Promise<Collected> {
   const { s, daemon, auid } = ctx;
   const counters = readDaemonCounters(daemon.statsPath());
-  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: logFormat(s.daemon.config.log_format) });
+  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: daemonLogFormat(s) });
   return { log, daemon: counters };
 }
 
@@ -597,4 +599,11 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     for (const [pid, n] of Object.entries(t.byPid ?? {})) out.byPid[Number(pid)] = (out.byPid[Number(pid)] ?? 0) + n;
   }
   return out;
+}
+
+/** How the daemon's log is read: a command daemon's log_format (json with its field names), or
+ *  the auditd.conf log_format the adapter wrote. */
+function daemonLogFormat(s: Scenario): LogFormat {
+  if (s.daemon.name !== 'command') return logFormat(s.daemon.config.log_format);
+  return s.daemon.logFormat === 'json' && s.daemon.json ? jsonLinesFormat(s.daemon.json) : logFormat(s.daemon.logFormat);
 }

@@ -4,5 +4,8 @@ export const DAEMONS = ['tsauditd', 'auditd', 'command'] as const;
 export const POLICIES = ['block', 'drop', 'unbounded'] as const;
 export type DaemonName = (typeof DAEMONS)[number];
 export type Policy = (typeof POLICIES)[number];
+/** a command daemon's log line formats (docs/daemons.md) */
+export const LOG_FORMATS = ['raw', 'enriched', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 /** what `auditstorm compare SCENARIO` runs without --daemons */
 export const DEFAULT_COMPARE_DAEMONS = 'tsauditd:block,tsauditd:drop,tsauditd:unbounded,auditd';

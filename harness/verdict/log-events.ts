@@ -124,11 +124,13 @@ export class LogScanner {
     this.out.lines++;
     if (!line) return;
     const r = this.format.parse(line);
-    if (!r) {
+    if (!r || (Array.isArray(r) && r.length === 0)) {
       this.out.malformedLines++;
       return;
     }
-    this.record(r);
+    // a format may read a whole event from one line (JSON lines with the event's records)
+    if (Array.isArray(r)) for (const x of r) this.record(x);
+    else this.record(r);
   }
 
   record(r: LogRecord): void {

@@ -91,3 +91,58 @@ function userEvent(c: Ctx, ts: number, type: string, size: number): string[] {
   writeFileSync(here('./backlog-storm/audit.log.gz'), gzipSync(`${lines.slice(cut).join('\n')}\n`, { level: 9 }));
   console.log(`backlog-storm: ${lines.length} lines`);
 }
+
+// ---- af_unix slow client: a restore job's file writes, RAW with node= prefixes (name_format =
+// HOSTNAME), steady at the load's rate; auditd writes everything, its plugin queue overflows ----
+{
+  const c: Ctx = { rnd: prng(273), serial: 5_501_200, enriched: false };
+  const lines: string[] = [];
+  const t0 = 1661249643; // 2022-08-23 10:14:03 UTC
+  const calls = [
+    { nr: 257, name: 'openat', share: 0.45 },
+    { nr: 280, name: 'utimensat', share: 0.3 },
+    { nr: 260, name: 'fchownat', share: 0.25 },
+  ];
+  for (let s = 0; s < 8; s++) {
+    const rate = 2900 + Math.floor(c.rnd() * 200);
+    for (let i = 0; i < rate; i++) {
+      const ts = t0 + s + i / rate;
+      const r = c.rnd();
+      const sc = r < calls[0].share ? calls[0] : r < calls[0].share + calls[1].share ? calls[1] : calls[2];
+      const ev = syscallEvent(c, ts, { nr: sc.nr, name: sc.name, exe: '/usr/bin/tar', comm: 'tar', path: `/root/restore/srv/${Math.floor(c.rnd() * 40000)}.dat`, key: 'access', success: true, auid: 0 });
+      lines.push(...ev.map((l) => `node=web3 ${l}`));
+    }
+  }
+  writeFileSync(here('./af-unix-slow-client/audit.log.gz'), gzipSync(`${lines.join('\n')}\n`, { level: 9 }));
+  console.log(`af-unix-slow-client: ${lines.length} lines`);
+}
+
+// ---- build farm on a sync NFS log: execve events as `ausearch` prints them (---- and time->
+// separators, records newest first), at the ceiling the NFS writes allow (~70 events/s) ----
+{
+  const c: Ctx = { rnd: prng(5269), serial: 88_123_401, enriched: false };
+  const out: string[] = [];
+  const t0 = 1761403350; // 2025-10-25 14:42:30 UTC
+  const tools = ['gcc', 'cc1', 'as', 'ld', 'make', 'sh', 'sed', 'python3'];
+  for (let s = 0; s < 20; s++) {
+    const rate = 64 + Math.floor(c.rnd() * 10);
+    for (let i = 0; i < rate; i++) {
+      const ts = t0 + s + i / rate;
+      const stamp = `${Math.floor(ts)}.${String(Math.floor((ts % 1) * 1000)).padStart(3, '0')}:${c.serial++}`;
+      const tool = tools[Math.floor(c.rnd() * tools.length)];
+      const pid = 20000 + Math.floor(c.rnd() * 40000);
+      const when = new Date(Math.floor(ts) * 1000);
+      const time = `${when.toUTCString().slice(0, 3)} ${when.toUTCString().slice(8, 11)} ${when.getUTCDate()} ${when.toISOString().slice(11, 19)} ${when.getUTCFullYear()}`;
+      // ausearch prints an event's records last-first
+      out.push('----', `time->${time}`,
+        `type=PROCTITLE msg=audit(${stamp}): proctitle=${hex(`${tool} -c unit.c`)}`,
+        `type=PATH msg=audit(${stamp}): item=1 name="/lib64/ld-linux-x86-64.so.2" inode=${1000 + Math.floor(c.rnd() * 9000)} dev=fd:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0`,
+        `type=PATH msg=audit(${stamp}): item=0 name="/usr/bin/${tool}" inode=${20000 + Math.floor(c.rnd() * 9000)} dev=fd:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0`,
+        `type=CWD msg=audit(${stamp}): cwd="/build/ws/release-7.4/src"`,
+        `type=EXECVE msg=audit(${stamp}): argc=3 a0="${tool}" a1="-c" a2="unit.c"`,
+        `type=SYSCALL msg=audit(${stamp}): arch=c000003e syscall=59 success=yes exit=0 a0=55d1c2 a1=55d1d0 a2=55d1e8 a3=0 items=2 ppid=${pid - 1} pid=${pid} auid=1012 uid=1012 gid=1012 euid=1012 suid=1012 fsuid=1012 egid=1012 sgid=1012 fsgid=1012 tty=(none) ses=41 comm="${tool.slice(0, 15)}" exe="/usr/bin/${tool}" key="exec"`);
+    }
+  }
+  writeFileSync(here('./sync-nfs-backlog/ausearch-exec.txt.gz'), gzipSync(`${out.join('\n')}\n`, { level: 9 }));
+  console.log(`sync-nfs-backlog: ${out.length} lines`);
+}

@@ -46,3 +46,18 @@ t.test('errors name file:line and the reason', async (t) => {
   t.ok(e instanceof ConfigError);
   t.equal((e as ConfigError).line, 1);
 });
+
+t.test('paced intake keys; the receive buffer is checked before it reaches the native code', async (t) => {
+  const c = parse('queue_reserve = 1000\nqueue_reserve_bytes = 2M\nqueue_full_action = suspend\nqueue_floor_ms = 10\nqueue_overflow = pause\n');
+  t.equal(c.queueReserve, 1000);
+  t.equal(c.queueReserveBytes, 2 * 1024 * 1024);
+  t.equal(c.queueFullAction, 'suspend');
+  t.equal(c.queueFloorMs, 10);
+  t.equal(c.queueOverflow, 'pause');
+  t.equal(parse('').queueFullAction, 'drop', 'default: drop whole events, counted');
+  t.throws(() => parse('queue_full_action = stop'), /auditd.conf:1: queue_full_action: "stop" is not one of drop \| suspend \| halt \| keep/);
+  t.throws(() => parse('queue_floor_ms = 100'), /out of range 1\.\.80/);
+  t.equal(parse('recv_buffer_bytes = 1G').recvBufferBytes, 2 ** 30);
+  t.throws(() => parse('recv_buffer_bytes = 2G'), /auditd.conf:1: recv_buffer_bytes: 2G is more than the kernel accepts for a socket receive buffer/, '2^31 would wrap to a negative int');
+  t.throws(() => parse('recv_buffer_bytes = 4294967296'), /more than the kernel accepts/);
+});

@@ -3,17 +3,18 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { ExitCode } from '../exit-codes.ts';
+import { jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 
 export function registerBenchCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
-  program.command('bench')
+  jsonOptions(program.command('bench'), 'bench.json')
     .description('tsauditd vs Debian auditd on the same openat storm, alternating; prints events/s, CPU per 100k events, peak RSS and ratios')
     .option('--rounds <n>', 'rounds (each runs both daemons)', '2')
     .option('--duration <duration>', 'per run', '20s')
-    .action((opts: { rounds: string; duration: string }) => run(async () => {
+    .action((opts: { rounds: string; duration: string } & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const rounds = Number(opts.rounds);
       if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
         console.error('--rounds: an integer from 1 to 20');
-        return ExitCode.USAGE;
+        return { code: ExitCode.USAGE, result: { error: '--rounds: an integer from 1 to 20' } };
       }
       const [{ bench, formatBench }, { DEFAULT_RESULTS_ROOT }] = await Promise.all([import('../../bench/bench.ts'), import('../../run/results-dir.ts')]);
       const outRoot = join(DEFAULT_RESULTS_ROOT, `bench-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
@@ -24,6 +25,6 @@ export function registerBenchCommands(program: Command, run: (fn: () => Promise<
       writeFileSync(join(outRoot, 'bench.json'), JSON.stringify(result, null, 2));
       writeFileSync(join(outRoot, 'bench.txt'), `${text}\n`);
       console.log(`\nruns and bench.json: ${outRoot}`);
-      return ExitCode.OK;
-    }));
+      return { code: ExitCode.OK, result };
+    })));
 }

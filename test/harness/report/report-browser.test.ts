@@ -119,6 +119,28 @@ t.test('first screen, restart break, fault labels, legend inside the frame', asy
   }
 });
 
+t.test('compare.html: the first-screen answer per run, side by side', async (t) => {
+  const { compareDirs } = await import('../../../harness/compare/compare-runs.ts');
+  const root = t.testdir();
+  const a = join(root, 'a'), b = join(root, 'b');
+  await makeSyntheticRun(a, { samples: 200, scenarioName: 'x' });
+  await makeSyntheticRun(b, { samples: 200, scenarioName: 'x', daemon: 'auditd', policy: null, withDaemonStats: false, silentLoss: 700 });
+  const r = await compareDirs([a, b], root);
+  const page = await checkPage(join(r.outDir, 'compare.html'), {
+    evaluate: `Array.from(document.querySelectorAll('.card')).map((c) => ({ run: c.dataset.run, top: c.getBoundingClientRect().top,
+      answer: c.querySelector('.answer').textContent, silent: Number(c.querySelector('.seg-silent').dataset.value) }))`,
+  });
+  t.same(page.consoleErrors, []);
+  const cards = page.extra as Array<{ run: string; top: number; answer: string; silent: number }>;
+  t.same(cards.map((c) => c.run), ['tsauditd:block', 'auditd'], 'one answer per run');
+  t.equal(cards[0].top, cards[1].top, 'side by side');
+  for (const [i, dir] of [a, b].entries()) {
+    const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    t.equal(cards[i].answer, firstSentence(s), `${cards[i].run}: the same sentence as its report`);
+    t.equal(cards[i].silent, s.metrics.events.silentLoss, `${cards[i].run}: silent part from its summary`);
+  }
+});
+
 t.test('first screen of a summary in the older shape (accountedLoss)', async (t) => {
   const dir = t.testdir();
   await makeSyntheticRun(dir, { samples: 200, eventsShape: 'accountedLoss' });

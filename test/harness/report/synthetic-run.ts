@@ -72,7 +72,7 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
         queue: { records: qRecords, bytes: qRecords * 300, hwm: 8192, hwmBytes: 16 * MIB, lwm: 4096, paused: inFault, maxRecords: null, maxBytes: null },
       } : null,
       load: { eventsPerSec: inFault ? 2_000 : 20_000 + (i % 5) * 100, total: i * 2000 },
-      ...(detail ? { socketUnreadBytes: inFault ? Math.min(8 * MIB, (i - faultStart) * 200_000) : 0 } : {}),
+      ...(detail ? { socket: { rmem: inFault ? Math.min(8 * MIB, (i - faultStart) * 200_000) : 0, drops: 0 } } : {}),
     };
     await write(sample);
   }

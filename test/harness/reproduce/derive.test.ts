@@ -41,6 +41,13 @@ t.test('2009 runaway: old-format status, rules rescoped, OOM report, memory symp
   t.same(d.symptom.kinds.value, ['memory']);
   t.same(d.symptom.oomKills.map((k) => k.name), ['mysqld', 'httpd', 'httpd']);
   t.equal(d.symptom.daemonName, 'auditd');
+  // the dispatcher (disp_qos = lossless, a slow link in the notes) was the slow part: the log is complete
+  t.equal(d.drain.bottleneck.value, 'consumer');
+  t.match(d.drain.bottleneck.source, /notes\.txt:3.*auditd\.conf:11/);
+  t.equal(d.drain.offeredPeakEventsPerSec.value, 2400, 'the log\'s busiest second is what was offered');
+  t.ok(d.drain.drainEventsPerSec.isDefault, 'no pace figure: a stated default');
+  t.same(d.bundle.noteFigures.killed.map((k) => [k.value, k.where]), [['mysqld', 'notes.txt:5'], ['httpd', 'notes.txt:5']]);
+  t.equal(d.bundle.noteFigures.daemonRssBytes[0].value, 1.5e9, '"1.5 GB" read with its unit (decimal)');
 });
 
 t.test('backlog storm: modern status, ENRICHED rotated logs merged, bursts, loss symptom', async (t) => {
@@ -61,6 +68,87 @@ t.test('backlog storm: modern status, ENRICHED rotated logs merged, bursts, loss
   t.equal(d.daemon.flush.value, 'data');
   const user = d.load.loads.find((l) => l.generator === 'user-message');
   t.ok(user && user.userSizes!.some((z) => z.size > 5000), 'the large user records keep their size');
+  // the disk (flush = DATA, "busy disk") held auditd back: its log's busiest second is its drain
+  t.equal(d.drain.bottleneck.value, 'disk');
+  t.match(d.drain.bottleneck.source, /notes\.txt:4.*auditd\.conf:6/);
+  t.equal(d.drain.drainEventsPerSec.value, d.load.peakEventsPerSec.value);
+  t.ok(d.drain.offeredPeakEventsPerSec.value > 4 * d.drain.drainEventsPerSec.value, 'lost records were offered on top');
+  t.equal(d.drain.diskBytesPerSec.value, Math.round(d.load.peakEventsPerSec.value * d.load.eventBytes.value));
+  const s = scaleToHost(d, { hostMemAvailableBytes: 4 * 1024 ** 3 });
+  t.equal(s.drain.via, 'slow-disk', 'a slow disk, not a paced plugin');
+  t.ok(s.overload.peakOffered > 3 * s.overload.drain);
+});
+
+t.test('af-unix slow client: syslog daemon messages, node= prefixes, a consumer pace in the notes', async (t) => {
+  const d = deriveFromBundle(join(bundles, 'af-unix-slow-client'));
+  t.same(d.symptom.kinds.value, ['loss'], 'the plugin queue overflowed; no OOM, lost 0');
+  t.equal(d.symptom.pluginQueueFullLines, 6);
+  t.equal(d.kernel.lostAtCollection.value, 0);
+  t.equal(d.daemon.flush.value, 'incremental_async');
+  t.equal(d.drain.bottleneck.value, 'consumer');
+  t.equal(d.drain.consumerBytesPerSec.value, 327680, 'recv(65536) per 200 ms');
+  t.equal(d.drain.consumerBytesPerSec.source, 'notes.txt:3');
+  t.equal(d.drain.offeredPeakEventsPerSec.value, 3000);
+  t.equal(d.drain.offeredPeakEventsPerSec.source, 'notes.txt:4');
+  t.equal(Math.round(d.drain.drainEventsPerSec.value), Math.round(327680 / d.load.eventBytes.value));
+  t.ok(d.memory.totalBytes.isDefault, 'no meminfo: a stated default');
+  t.notOk(d.symptom.kinds.value.includes('memory'), 'a 6 MB daemon in the notes is not a memory symptom');
+  t.same(d.load.loads.map((l) => l.generator).sort(), ['file-write', 'open-close']);
+  const s = scaleToHost(d, { hostMemAvailableBytes: 4 * 1024 ** 3 });
+  t.equal(s.drain.via, 'paced-plugin');
+  t.ok(s.overload.ratio > 3);
+});
+
+t.test('sync NFS backlog: ausearch output, remote syslog kernel lines, flush = SYNC, latency in the notes', async (t) => {
+  const d = deriveFromBundle(join(bundles, 'sync-nfs-backlog'));
+  t.same(d.symptom.kinds.value, ['loss']);
+  t.equal(d.symptom.kernelLostDuringExcerpt.value, 615731 - 412388);
+  t.equal(d.kernel.backlogLimit.value, 4096);
+  t.equal(d.daemon.flush.value, 'sync');
+  t.equal(d.load.loads[0].generator, 'fork-exec');
+  t.equal(d.drain.bottleneck.value, 'disk');
+  t.equal(d.drain.writeLatencyMs.value, 2.5);
+  t.equal(d.drain.writeLatencyMs.source, 'notes.txt:10');
+  t.equal(d.drain.offeredPeakEventsPerSec.value, 1200);
+  t.equal(d.drain.drainEventsPerSec.value, d.load.peakEventsPerSec.value, 'the log\'s own rate');
+  t.same(d.drain.warnings, [], '2.5 ms per record-write and the log\'s rate agree');
+  t.notOk(d.symptom.kinds.value.includes('memory'), '"1.8M" in the notes is a small daemon');
+  const dir = mkdtempSync(join(tmpdir(), 'repro-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const s = scaleToHost(d, { hostMemAvailableBytes: 4 * 1024 ** 3 });
+  const built = buildScenario(d, s, dir, 'reproduce-sync-nfs');
+  const fault = built.scenario.faults.find((f) => f.kind === 'slow-disk');
+  t.ok(fault, 'a slow-disk fault');
+  t.equal((fault as { rate: number }).rate, s.drain.diskBytesPerSec);
+});
+
+t.test('flags override what the bundle says, and are shown as flags', async (t) => {
+  const d = deriveFromBundle(join(bundles, 'sync-nfs-backlog'), { offeredEventsPerSec: 5000, writeLatencyMs: 40, memoryBytes: 2 * 1024 ** 3 });
+  t.equal(d.drain.offeredPeakEventsPerSec.value, 5000);
+  t.equal(d.drain.offeredPeakEventsPerSec.source, 'flag --rate');
+  t.equal(d.drain.writeLatencyMs.value, 40);
+  t.equal(d.memory.availableBytes.source, 'flag --memory');
+  // with a latency flag the log's rate no longer sets the drain: 1000/40 writes/s, one record each
+  t.equal(Math.round(d.drain.drainEventsPerSec.value * 1000) / 1000, Math.round((25 / d.load.recordsPerEvent.value) * 1000) / 1000);
+});
+
+t.test('a drain at or above the offered load is corrected, and said', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'repro-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const log: string[] = [];
+  for (let s = 0; s < 10; s++) for (let i = 0; i < 100; i++) {
+    const st = `${1700000000 + s}.${String(i * 10).padStart(3, '0')}:${s * 100 + i}`;
+    log.push(`type=SYSCALL msg=audit(${st}): arch=c000003e syscall=257 success=yes exit=3 auid=1000 key="x"`, `type=PATH msg=audit(${st}): item=0 name="/a"`);
+  }
+  writeFileSync(join(dir, 'audit.log'), `${log.join('\n')}\n`);
+  // the notes say the consumer takes 10 MB/s: far more than the 100 events/s offered, yet the host ran out of memory
+  writeFileSync(join(dir, 'notes.txt'), 'the forwarder plugin takes 10 MB/s\nthe OOM killer shot mysqld\n');
+  writeFileSync(join(dir, 'auditd.conf'), 'flush = none\n');
+  const d = deriveFromBundle(dir);
+  t.same(d.symptom.kinds.value, ['memory']);
+  t.equal(d.drain.bottleneck.value, 'consumer');
+  t.ok(d.drain.offeredPeakEventsPerSec.value >= 1.25 * d.drain.drainEventsPerSec.value, 'offered load above the drain');
+  t.match(d.drain.warnings.join('\n'), /raised/);
 });
 
 t.test('scaling and the derived scenario validate; statements say by how much', async (t) => {
