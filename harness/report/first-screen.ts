@@ -25,7 +25,9 @@ export interface Segment {
 
 export interface Breakdown {
   generated: number;
+  /** events in the log, of them `unexpected` beyond what the loads generated */
   logged: number;
+  unexpected: number;
   /** the kernel's `lost` counter delta, in RECORDS: at most this many events (an upper bound) */
   kernelCountedRecords: number;
   /** kernel drops seen in its log but not tied to an event (records, an upper bound); null: not reported */
@@ -73,7 +75,7 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
   if (lost && typeof lost === 'object') {
     const dd = num(lost.daemonDropped), dn = num(lost.daemonNotWritten);
     b = {
-      generated, logged,
+      generated, logged, unexpected: num(ev.unexpected) ?? 0,
       kernelCountedRecords: num(lost.kernelCounted) ?? 0,
       kernelUnattributed: num(lost.kernelDroppedUnattributed),
       kernelIdentified: num(lost.kernelDropped) ?? 0,
@@ -84,7 +86,7 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
     };
   } else {
     b = {
-      generated, logged,
+      generated, logged, unexpected: num(ev.unexpected) ?? 0,
       kernelCountedRecords: num(s.metrics.kernel?.lost) ?? 0,
       kernelUnattributed: null,
       kernelIdentified: num(ev.kernelPrintkDropped) ?? 0,
@@ -96,12 +98,15 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
   }
   // What the kernel's counter explains is what is left of the missing events once the exact
   // parts are taken out: never more than the counter's records (a record is at most one event).
-  const missing = Math.max(0, b.generated - b.logged);
+  // the bar is of the generated events: logged events beyond them (unexpected) are not a part of it
+  const loggedGenerated = Math.max(0, b.logged - b.unexpected);
+  const missing = Math.max(0, b.generated - loggedGenerated);
   const exact = b.kernelIdentified + (b.daemon ?? 0) + b.silent;
   const counted = Math.max(0, Math.min(missing - exact, b.kernelCountedRecords + (b.kernelUnattributed ?? 0)));
   const how = (k: string, dflt: string) => method[k] ?? dflt;
   const segments: Segment[] = [
-    { key: 'logged', label: 'logged', value: b.logged, color: SEGMENT_COLORS.logged, how: how('logged', "distinct events (serials) with the run's auid in the daemon's log") },
+    { key: 'logged', label: 'logged', value: loggedGenerated, color: SEGMENT_COLORS.logged,
+      how: how('logged', "distinct events (serials) with the run's auid in the daemon's log") + (b.unexpected ? `; less ${int(b.unexpected)} unexpected events beyond what the loads generated` : '') },
     { key: 'kernelCounted', label: 'lost by the kernel, counted (bound)', value: counted, color: SEGMENT_COLORS.kernelCounted,
       how: `the kernel's lost counter rose by ${int(b.kernelCountedRecords)} records` +
         (b.kernelUnattributed ? ` and its log shows ${int(b.kernelUnattributed)} dropped records it does not tie to an event` : '') +
@@ -135,6 +140,8 @@ export function memoryOf(s: RunSummary | null): MemoryAnswer | null {
   };
 }
 
+const loggedOf = (b: Breakdown) => b.segments.find((x) => x.key === 'logged')!.value;
+
 const PHRASE: Record<SegmentKey, string> = {
   logged: 'logged', kernelCounted: 'counted by the kernel as records but not tied to events (an upper bound)', kernelIdentified: "named as dropped in the kernel's log",
   daemon: 'dropped by the daemon, by its own count', silent: 'silently, with nothing to count them', unexplained: 'in no figure of summary.json',
@@ -156,7 +163,7 @@ export function firstSentence(s: RunSummary | null): string {
         : `Memory was NOT bounded: peak ${mib(m.peakBytes)}${more} over its bound of ${mib(m.boundBytes)}, ${oom}`;
   const lostTotal = b.segments.filter((x) => x.key !== 'logged').reduce((a, x) => a + x.value, 0);
   let loss: string;
-  if (lostTotal === 0 && b.logged >= b.generated) {
+  if (lostTotal === 0 && loggedOf(b) >= b.generated) {
     loss = `nothing was lost: all ${int(b.generated)} generated events were logged`;
   } else {
     const by = b.segments.filter((x) => x.key !== 'logged' && x.value > 0).map((x) => `${int(x.value)} ${PHRASE[x.key]}`);

@@ -212,7 +212,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const write = () => {
     const c = conclude(derived, runs);
     const unb = runs.find((r) => r.policy === 'unbounded');
-    const advice = unb && !c.reproduced ? adviseChanges(derived, scale, unb) : [];
+    const advice = unb && !unb.invalid && !c.reproduced ? adviseChanges(derived, scale, unb) : [];
     let text = c.text;
     if (search) {
       text += search.found
