@@ -95,6 +95,12 @@ export interface RunSummary {
       printedRecords: number;
       /** the kernel was booted with audit=1 (printed records are held, not dropped) */
       holdsPrinted: boolean;
+      /** the run's events kauditd printed (by serial), and of those the ones in the log too
+       *  (0 on a kernel without audit=1: it frees what it prints) */
+      printedEvents: number | null;
+      printedEventsLogged: number | null;
+      /** incomplete events whose missing records the kernel printed (it cut them mid-event) */
+      incompleteByKernel: number | null;
     };
     events: EventAccounting;
     /** the daemon's audit socket: peak unread bytes and drop-counter increments (timed-out kernel sends) */
@@ -493,6 +499,7 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
     kernelLost: w.lostDelta, throughputEventsPerSec: p.collected.log.events / loadSeconds,
     backlogWaitMs: Math.max(0, kernelAfter.backlogWaitTimeActualMs - p.watch.kernelBefore.backlogWaitTimeActualMs),
     events: p.events,
+    incompleteByKernel: incompleteByKernel(p),
     daemonDied: p.closed.daemonDiedBeforeStop ? `daemon exited during the run (${p.closed.stop.exitCode ?? p.closed.stop.signal})` : null,
   };
   const e = s.expect;
@@ -526,7 +533,10 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
   if (log.malformedLines) warnings.push(`${log.malformedLines} line(s) of the daemon's log are not audit records`);
   if (log.lateRecords) warnings.push(`${log.lateRecords} record(s) of the daemon's log came too far after their event to be judged with it`);
   if (p.events.unexpected) warnings.push(`${p.events.unexpected} logged event(s) of the run's auid beyond what the loads reported`);
-  if (w.missedKmsgRecords) warnings.push(`${w.missedKmsgRecords} kernel-log record(s) were overwritten before they were read: counted as kernelDroppedUnattributed`);
+  if (w.missedKmsgRecords) {
+    warnings.push(`${w.missedKmsgRecords} kernel-log record(s) were overwritten before they were read: counted as kernelDroppedUnattributed. ` +
+      'kauditd prints a whole retry queue (up to backlog_limit records) at once; a larger kernel log (boot with log_buf_len=16M) or a smaller backlog_limit lets every dropped event be named');
+  }
   return { assertions, figures, peakRssBytes, slope, oomKills, recovery, verdict: assertions.every((a) => a.ok) ? 'pass' : 'fail' };
 }
 
@@ -545,7 +555,11 @@ function write(ctx: RunContext, p: Phases & { judged: Judged }): RunSummary {
       peakRssBytes: j.peakRssBytes, peakRssPlusSocketBytes: agg.peakRssPlusSocketBytes, idleRssBytes: p.started.idleRssBytes,
       rssSlopeBytesPerSec: j.slope ? j.slope.slope : agg.rssSlopeBytesPerSec,
       oomKills: j.oomKills, throughputEventsPerSec: j.figures.throughputEventsPerSec,
-      kernel: { lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs, printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted },
+      kernel: {
+        lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs, printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted,
+        printedEvents: w.printed?.size ?? null, printedEventsLogged: w.printed ? w.printed.countIn(p.collected.log.serials) : null,
+        incompleteByKernel: w.printedTrailing ? incompleteByKernel(p) : null,
+      },
       events: p.events,
       socket: { peakUnreadBytes: agg.peakSocketRmemBytes, drops: agg.socketDrops },
       cgroupPeakBytes: agg.cgroup.peakBytes,
@@ -567,6 +581,11 @@ async function teardown(host: PreparedHost, held: Held): Promise<void> {
 }
 
 // ---- helpers --------------------------------------------------------------------------------------
+
+function incompleteByKernel(p: Pick<Phases, 'closed' | 'collected'>): number {
+  const t = p.closed.window.printedTrailing;
+  return t ? p.collected.log.incompleteSerials.countIn(t) : 0;
+}
 
 /** The stats file tsauditd will write, known before it starts (late-start). */
 function expectedStatsPath(s: Scenario, dir: string, daemon: DaemonUnderTest): string | null {
