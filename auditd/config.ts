@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describeReadProblem, readTextFile, shorten } from '../harness/input/untrusted.ts';
+import { parseSize, UnitError } from '../harness/scenario/units.ts';
 
 export type FlushMode = 'none' | 'incremental' | 'incremental_async' | 'data' | 'sync';
 export type DiskAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
@@ -143,12 +144,19 @@ function intIn(value: string, min: number, max: number, fail: (m: string) => nev
   return n;
 }
 
-/** Sizes in bytes: a plain integer, or with a K/M/G suffix (binary), from min to max. */
+/** Sizes in bytes: a plain integer, or with a K/M/G suffix, binary as auditd.conf has them
+ *  (16M = 16MiB), from min to max; the project's one size parser does the arithmetic. */
 function bytes(value: string, min: number, fail: (m: string) => never, max = Number.MAX_SAFE_INTEGER): number {
   const m = /^(\d{1,20})\s*([KMG]i?B?)?$/i.exec(value);
   if (!m) fail(`${shorten(value)} is not a size (use bytes, or a number with K, M or G)`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m![2] ?? '').charAt(0).toLowerCase()] ?? 1;
-  const n = Number(m![1]) * mult;
+  const unit = m![2] ? `${m![2].charAt(0).toUpperCase()}iB` : 'B';
+  let n = 0;
+  try {
+    n = parseSize(`${m![1]}${unit}`);
+  } catch (err) {
+    if (err instanceof UnitError) fail(`${shorten(value)}: ${err.message}`);
+    throw err;
+  }
   if (n < min) fail(`${value} is smaller than the minimum ${min} bytes`);
   if (n > max) fail(`${value} is larger than the maximum ${max} bytes`);
   return n;
@@ -235,7 +243,6 @@ const SETTERS: Record<string, Setter> = {
 
 export const KNOWN_KEYS: readonly string[] = Object.keys(SETTERS);
 
-/** The largest recv_buffer_bytes: 2^31 - 1, what the kernel's int socket option holds. */
 /** SO_RCVBUF(FORCE) takes a C int that the kernel doubles and caps at INT_MAX/2: more would
  *  wrap in the native code, or be cut silently by the kernel */
 export const RECV_BUFFER_MAX = 2 ** 30;

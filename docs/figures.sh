@@ -30,7 +30,7 @@ if [ "$rc" -gt 1 ]; then
   exit "$rc"
 fi
 dir=$(ls -d "$out"/*/ | head -n 1)
-as report "$dir" --screenshot docs/report.png --window 1280x1500 >/dev/null
+as report "$dir" --screenshot docs/report.png --window 1280x2400 >/dev/null
 node -e '
 const fs = require("node:fs");
 const [dir, scenario, duration, argv] = process.argv.slice(1);

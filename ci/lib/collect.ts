@@ -6,6 +6,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { programPath } from '../../lib/paths.ts';
+import { junitDocument, junitSuite } from '../../harness/report/junit.ts';
+import { tapDocument, type TapPoint } from '../../harness/verdict/assertions.ts';
+import type { RunSummary } from '../../harness/run/run-scenario.ts';
 
 interface Summary {
   scenario: string; daemon: string; policy: string | null; verdict: 'pass' | 'fail'; durationMs: number; ended?: string;
@@ -33,7 +36,6 @@ if (reportIndex) {
 const gaps: string[] = [];
 if (!writeRunArtifacts) gaps.push('per-run report.html/junit.xml/summary.md: harness/report (writeRunArtifacts) is not available in this checkout');
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 const summaries: Array<{ dir: string; s: Summary }> = [];
 for (const d of dirs) {
@@ -45,22 +47,22 @@ for (const d of dirs) {
 }
 
 const label = (s: Summary) => `${s.scenario} ${s.daemon}${s.policy ? `:${s.policy}` : ''}`;
-// JUnit: one testsuite per run, one testcase per assertion
-const suites = summaries.map(({ dir, s }) => {
-  const cases = s.assertions.map((a) => `    <testcase classname="${esc(label(s))}" name="${esc(a.name)}">${a.ok ? '' : `<failure message="${esc(`actual ${JSON.stringify(a.actual)}, limit ${JSON.stringify(a.limit)}`)}">${esc(a.detail ?? '')}</failure>`}</testcase>`);
-  return `  <testsuite name="${esc(label(s))}" tests="${s.assertions.length}" failures="${s.assertions.filter((a) => !a.ok).length}" time="${(s.durationMs / 1000).toFixed(1)}">\n    <properties><property name="results" value="${esc(dir)}"/></properties>\n${cases.join('\n')}\n  </testsuite>`;
-});
-for (const f of failedRuns) suites.push(`  <testsuite name="${esc(f)}" tests="1" failures="1"><testcase classname="${esc(f)}" name="ran"><failure message="the run did not produce a summary (see its log in the artifacts)"/></testcase></testsuite>`);
-writeFileSync(join(art, 'junit.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="auditstorm ${suite}">\n${suites.join('\n')}\n</testsuites>\n`);
+// JUnit and TAP through the report's and the verdict's writers (one of each in the project)
+const suites = [
+  ...summaries.map(({ s }) => junitSuite(s as unknown as RunSummary)),
+  ...failedRuns.map((f) => junitSuite(null, f, 'the run did not produce a summary (see its log in the artifacts)')),
+];
+writeFileSync(join(art, 'junit.xml'), junitDocument(`auditstorm ${suite}`, suites));
 
 // TAP: each run a subtest holding its results.tap
-const tap = ['TAP version 14', `# auditstorm ${suite}`, `1..${summaries.length + failedRuns.length}`];
-summaries.forEach(({ dir, s }, i) => {
-  const inner = existsSync(join(dir, 'results.tap')) ? readFileSync(join(dir, 'results.tap'), 'utf8').trim().split('\n').filter((l) => !l.startsWith('TAP version')) : [];
-  tap.push(`# Subtest: ${label(s)}`, ...inner.map((l) => `    ${l}`), `${s.verdict === 'pass' ? 'ok' : 'not ok'} ${i + 1} - ${label(s)}`);
-});
-failedRuns.forEach((f, i) => tap.push(`not ok ${summaries.length + i + 1} - ${f} # did not produce a summary`));
-writeFileSync(join(art, `${suite}.tap`), `${tap.join('\n')}\n`);
+const points: TapPoint[] = [
+  ...summaries.map(({ dir, s }) => ({
+    name: label(s), ok: s.verdict === 'pass',
+    subtest: existsSync(join(dir, 'results.tap')) ? readFileSync(join(dir, 'results.tap'), 'utf8') : '',
+  })),
+  ...failedRuns.map((f) => ({ name: f, ok: false, comment: 'did not produce a summary' })),
+];
+writeFileSync(join(art, `${suite}.tap`), tapDocument(`auditstorm ${suite}`, points));
 
 // Markdown summary
 const failing = summaries.filter(({ s }) => s.verdict !== 'pass').length + failedRuns.length;

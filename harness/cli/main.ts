@@ -3,7 +3,7 @@
 // command's own modules.
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../../lib/paths.ts';
-import { ExitCode } from './exit-codes.ts';
+import { ExitCode, HELP_FOOTER } from './exit-codes.ts';
 import { reportError } from './output.ts';
 import { registerHostCommands } from './commands/host.ts';
 import { registerRulesCommands } from './commands/rules.ts';
@@ -27,7 +27,8 @@ export function buildProgram(): Command {
     .description('stress-test and fault-inject Linux audit daemons on a real kernel')
     .version(packageVersion(), '-V, --version', 'print auditstorm\'s version')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText('after', HELP_FOOTER);
   registerHostCommands(program, run);
   registerRulesCommands(program, run);
   registerBenchCommands(program, run);

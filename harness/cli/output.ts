@@ -40,3 +40,36 @@ export async function reportError(err: unknown): Promise<number> {
   process.stderr.write(`auditstorm: ${known ? (err as Error).message : (err as Error)?.stack ?? String(err)}\n`);
   return code;
 }
+
+export interface JsonOutputOptions {
+  /** print the command's result as JSON on stdout; everything for humans goes to stderr */
+  json?: boolean;
+  /** also write the result's JSON to this file */
+  summaryExport?: string;
+}
+
+/** `--json` and `--summary-export FILE` for a command whose result is one JSON value. */
+export function jsonOptions<C extends { option(flags: string, description: string): C }>(cmd: C, what: string): C {
+  return cmd
+    .option('--json', `print ${what} as JSON on stdout (progress and tables go to stderr)`)
+    .option('--summary-export <file>', `also write ${what} as JSON to FILE`);
+}
+
+/** Run a command's work; with --json, its console.log lines go to stderr and its result to stdout. */
+export async function withJsonOutput(opts: JsonOutputOptions, work: () => Promise<{ code: number; result: unknown }>): Promise<number> {
+  const log = console.log;
+  if (opts.json) console.log = (...args: unknown[]) => console.error(...args);
+  let out: { code: number; result: unknown };
+  try {
+    out = await work();
+  } finally {
+    console.log = log;
+  }
+  const text = `${JSON.stringify(out.result, null, 2)}\n`;
+  if (opts.summaryExport) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(opts.summaryExport, text);
+  }
+  if (opts.json) process.stdout.write(text);
+  return out.code;
+}

@@ -61,7 +61,7 @@ export function renderComparePage(o: { scenario: string; outDir: string; runs: C
 <h1>${esc(o.scenario)}: ${esc(o.groups.map((g) => g.label).join(' vs '))}</h1>
 <p class="muted">${o.runs.length} run(s); medians per daemon, ratios against ${esc(o.groups[0]?.label ?? '')}</p>
 <div class="cards" id="answers">${o.data.map((d, i) => `<section class="card" data-run="${esc(labels[i])}"><h3>${esc(labels[i])} <span class="verdict ${esc(d.summary?.verdict ?? 'unknown')}">${esc((d.summary?.verdict ?? 'unknown').toUpperCase())}</span></h3>
-${firstScreen(d.summary, `accounting-${i}`)}</section>`).join('\n')}</div>
+${firstScreen(d.summary, `accounting-${i}`, true)}</section>`).join('\n')}</div>
 <h2>Medians</h2>
 <table id="medians"><tr><th>daemon</th><th>verdicts</th>${head}</tr>${groupRows}</table>
 <h2>Runs</h2>

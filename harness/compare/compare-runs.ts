@@ -2,6 +2,7 @@
 // when repeated), or existing result folders (runs from other machines, e.g. a CI matrix), into
 // compare.json, compare.txt (the terminal table) and compare.html.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { join, resolve } from 'node:path';
 import type { RunSummary } from '../run/run-scenario.ts';
 import { createRunDir, DEFAULT_RESULTS_ROOT } from '../run/results-dir.ts';
@@ -61,6 +62,8 @@ export interface CompareResult {
   table: string;
   /** the first run that was interrupted (Ctrl-C) stops the comparison */
   interrupted: boolean;
+  /** the interrupted run's exit code (130 SIGINT, 143 SIGTERM) */
+  interruptExitCode?: number;
 }
 
 export type RunOneFn = (scenario: string, o: { daemon: string; policy?: string; duration?: string; quiet?: boolean; out?: string }) =>
@@ -83,6 +86,7 @@ export async function compareScenario(o: CompareScenarioOptions): Promise<Compar
   const entries: Array<{ dir: string; round: number; position: number; label: string }> = [];
   let scenarioName = o.scenario.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
   let interrupted = false;
+  let interruptExitCode: number | undefined;
   const plan = runOrder(o.daemons, o.repeat);
   for (const [i, { item, round, position }] of plan.entries()) {
     log(`== ${i + 1}/${plan.length}: ${o.scenario} with ${item.label}${o.repeat > 1 ? ` (round ${round + 1})` : ''} ==`);
@@ -95,11 +99,11 @@ export async function compareScenario(o: CompareScenarioOptions): Promise<Compar
       log(`warning: could not write the report of ${outcome.dir}: ${(err as Error).message}`);
     }
     entries.push({ dir: outcome.dir, round, position, label: item.label });
-    if (outcome.exitCode === 130) { interrupted = true; break; }
+    if (isInterruptExit(outcome.exitCode)) { interrupted = true; interruptExitCode = outcome.exitCode; break; }
   }
   const outDir = createRunDir(o.out ? resolve(o.out) : DEFAULT_RESULTS_ROOT, scenarioName, 'compare');
   const result = await writeComparison(outDir, scenarioName, entries, o.daemons.map((d) => d.label));
-  return { ...result, interrupted };
+  return { ...result, interrupted, ...(interruptExitCode ? { interruptExitCode } : {}) };
 }
 
 export async function compareDirs(dirs: string[], out?: string): Promise<CompareResult> {

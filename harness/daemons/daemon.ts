@@ -20,12 +20,17 @@ export interface DaemonSpec {
   config?: Record<string, string | number | boolean>;
   /** written to /proc/PID/oom_score_adj after start (auditd writes -1000 itself) */
   oomScoreAdj?: number;
-  /** command: the command line, and the log it writes */
+  /** command: the command line, and the log it writes (both may hold @LOG@, @LOGDIR@, @CONFDIR@) */
   command?: string[];
   log?: string;
+  /** command: other processes of the setup, by name -> pid file (for faults with `process:`) */
+  processes?: Record<string, string>;
   /** command: a JSON stats file it writes (optional) */
   stats?: string;
 }
+
+/** who may register: the started process, or (tree) any process it started, however deep */
+export type Follow = 'started' | 'tree';
 
 export interface StartContext {
   workDir: string;
@@ -63,6 +68,8 @@ export interface DaemonUnderTest {
   /** SIGKILL (crash fault) and forget the process; start() may be called again */
   kill(): Promise<void>;
   version(): string;
+  /** the pid of a named process of the setup (a collector, a supervisor), from its pid file */
+  processPid?(name: string): number | null;
 }
 
 const REGISTER_TIMEOUT_MS = 15_000;
@@ -73,13 +80,16 @@ export class SpawnedDaemon {
   private trackId: number | null = null;
   private exitedFlag = false;
   private exitInfo: { exitCode: number | null; signal: string | null } | null = null;
+  /** the pid the kernel lists as registered (the started one, or one of its group: follow) */
+  private registered: number | null = null;
 
-  async spawn(ctx: StartContext, file: string, args: string[], label: string): Promise<number> {
+  async spawn(ctx: StartContext, file: string, args: string[], label: string, follow: Follow = 'started'): Promise<number> {
     mkdirSync(dirname(ctx.outputFile), { recursive: true });
     const out = { file: ctx.outputFile, append: true } as const;
     const cmd = ctx.cgroup ? ctx.cgroup.spawnArgs(file, args) : { file, args };
     this.exitedFlag = false;
     this.exitInfo = null;
+    this.registered = null;
     // detached: its own process group, so a stop or an undo reaches its plugins too
     const proc = execa(cmd.file, cmd.args, {
       detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: out, stderr: out,
@@ -92,11 +102,11 @@ export class SpawnedDaemon {
       this.exitedFlag = true;
       this.exitInfo = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
     });
-    await this.waitRegistered(ctx, pid, label);
-    return pid;
+    this.registered = await this.waitRegistered(ctx, pid, label, follow);
+    return this.registered;
   }
 
-  private async waitRegistered(ctx: StartContext, pid: number, label: string): Promise<void> {
+  private async waitRegistered(ctx: StartContext, pid: number, label: string, follow: Follow): Promise<number> {
     const deadline = Date.now() + REGISTER_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (this.exitedFlag) {
@@ -104,33 +114,43 @@ export class SpawnedDaemon {
           `its output: ${tail(ctx.outputFile)}`);
       }
       const status = await ctx.control.getStatus();
-      if (status.pid === pid) return;
+      if (status.pid === pid) return pid;
+      if (follow === 'tree' && status.pid > 0 && isDescendant(status.pid, pid)) return status.pid;
       await sleep(50);
     }
-    throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s; ` +
-      `its output: ${tail(ctx.outputFile)}`);
+    const other = (await ctx.control.getStatus()).pid;
+    throw new Error(`${label} (pid ${pid}) did not register as the audit daemon within ${REGISTER_TIMEOUT_MS / 1000} s` +
+      (other ? ` (pid ${other} is registered, ${follow === 'started' ? 'not this process' : 'not a process this one started'})` : '') +
+      `; its output: ${tail(ctx.outputFile)}`);
   }
 
+  /** the registered process while it lives (with follow: group, the wrapper's child) */
   pid(): number | null {
-    return this.proc && !this.exitedFlag ? this.proc.pid ?? null : null;
+    if (!this.proc || this.exitedFlag) return null;
+    const r = this.registered ?? this.proc.pid ?? null;
+    return r !== null && r !== this.proc.pid && procStat(r) === null ? null : r;
   }
 
+  /** the started process ended, or the registered one it started did */
   exited(): boolean {
-    return this.exitedFlag;
+    if (this.exitedFlag) return true;
+    return this.registered !== null && this.registered !== this.proc?.pid && procStat(this.registered) === null;
   }
 
   async stop(session: HostSession, timeoutMs = 60_000): Promise<StopResult> {
     const proc = this.proc;
     const started = Date.now();
     if (!proc || this.exitedFlag) return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: 0 };
+    // known now: once the wrapper exits, its orphans are no longer its descendants
+    const leftovers = descendants(proc.pid!);
     // continue first: a stopped daemon (stall fault) cannot act on SIGTERM
     try { process.kill(proc.pid!, 'SIGCONT'); } catch { /* gone */ }
     proc.kill('SIGTERM');
-    const timer = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    const timer = setTimeout(() => killTree(proc.pid!), timeoutMs);
     await proc;
     clearTimeout(timer);
-    // its plugins and helpers share its process group
-    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* none left */ }
+    // its plugins and helpers share its process group (or, started by a wrapper, its tree)
+    killTree(proc.pid!, leftovers);
     if (this.trackId !== null) session.untrack(this.trackId);
     this.trackId = null;
     return { ...(this.exitInfo ?? { exitCode: null, signal: null }), stopMs: Date.now() - started };
@@ -139,7 +159,7 @@ export class SpawnedDaemon {
   async kill(session: HostSession): Promise<void> {
     const proc = this.proc;
     if (!proc || this.exitedFlag) return;
-    try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ }
+    killTree(proc.pid!);
     await proc;
     if (this.trackId !== null) session.untrack(this.trackId);
     this.trackId = null;
@@ -166,6 +186,44 @@ export abstract class ProcessDaemon implements DaemonUnderTest {
   exited(): boolean { return this.proc.exited(); }
   stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
   kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }
+}
+
+/** A live process's parent and process group (/proc/PID/stat); null when gone or a zombie. */
+function procStat(pid: number): { ppid: number; pgid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : { ppid: Number(fields[1]), pgid: Number(fields[2]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Is pid a child, grandchild... of ancestor? (auditd -n calls setsid: a process group does not
+ *  follow it, its parent chain does.) */
+export function isDescendant(pid: number, ancestor: number): boolean {
+  for (let p = pid, i = 0; p > 1 && i < 64; i++) {
+    const st = procStat(p);
+    if (!st) return false;
+    if (st.ppid === ancestor) return true;
+    p = st.ppid;
+  }
+  return false;
+}
+
+/** Every live descendant of pid (a scan of /proc). */
+export function descendants(pid: number): number[] {
+  let pids: number[] = [];
+  try { pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number); } catch { return []; }
+  return pids.filter((p) => p !== pid && isDescendant(p, pid));
+}
+
+/** SIGKILL a process group and every process of the tree below it, even those in sessions of
+ *  their own (plus `also`: orphans found before their parent went). */
+function killTree(pid: number, also: number[] = []): void {
+  const tree = [...descendants(pid), ...also];
+  try { process.kill(-pid, 'SIGKILL'); } catch { /* none left */ }
+  for (const p of tree) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
 }
 
 /** Write oom_score_adj for a pid; raising always works, lowering needs CAP_SYS_RESOURCE. */

@@ -18,6 +18,25 @@ export interface WithSessionOptions extends BeginOptions {
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const exitCodeFor = (sig: NodeJS.Signals) => 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[sig]!;
 
+/** Why the work was asked to stop: the signal, and the exit code it implies (128 + its number:
+ *  130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+export class InterruptedError extends Error {
+  readonly exitCode: number;
+  constructor(readonly signalName: NodeJS.Signals) {
+    super(`interrupted by ${signalName}`);
+    this.name = 'InterruptedError';
+    this.exitCode = exitCodeFor(signalName);
+  }
+}
+
+/** The exit code for work stopped by `signal` (aborted by withHostSession); 130 if it says no signal. */
+export function interruptExitCode(signal: AbortSignal): number {
+  return signal.reason instanceof InterruptedError ? signal.reason.exitCode : 130;
+}
+
+/** An exit code that means "stopped by a signal" (129, 130, 143). */
+export const isInterruptExit = (code: number): boolean => code === 129 || code === 130 || code === 143;
+
 export async function withHostSession<T>(work: (ctx: SessionContext) => Promise<T>, options: WithSessionOptions = {}): Promise<T> {
   const session = await HostSession.begin(options);
   const abort = new AbortController();
@@ -33,7 +52,7 @@ export async function withHostSession<T>(work: (ctx: SessionContext) => Promise<
       return;
     }
     process.exitCode = exitCodeFor(sig);
-    abort.abort(new Error(`interrupted by ${sig}`));
+    abort.abort(new InterruptedError(sig));
     setTimeout(() => void hardExit(exitCodeFor(sig)), options.stopGraceMs ?? 15000).unref();
   };
   const onFatal = (err: unknown) => {

@@ -29,9 +29,6 @@ export interface MetricsSample {
   /** the daemon's own stats file as it wrote it, plus ageMs (null: none) */
   daemon: DaemonStatsSample | null;
   load: { eventsPerSec: number; total: number };
-  /** bytes the kernel has queued on the daemon's audit socket that it has not read yet
-   *  (/proc/net/netlink Rmem): memory outside the daemon's RSS; absent in older runs */
-  socketUnreadBytes?: number | null;
 }
 
 /** Well-known event names; faults and the runner may add their own. */

@@ -1,4 +1,4 @@
-// Opens a report page in Debian's headless Chromium (driven by playwright-core, a dev dependency)
+// Opens a report page in Debian's headless Chromium (driven by playwright-core, an optional dependency)
 // and says what it drew: for every chart, how many pixels inside its plot area carry the colour
 // of its first series (axes and grid lines are grey, so a chart whose data did not draw counts
 // ~0), plus console errors, load time and an optional full-page screenshot.
@@ -52,6 +52,7 @@ export interface PageCheck {
   loadMs: number;
   firstScreen: FirstScreenCheck;
   layouts: LayoutCheck[];
+  extra?: unknown;
 }
 
 // Runs in the page. A string, not a function: tsx compiles functions with helpers (__name) that
@@ -117,6 +118,8 @@ export interface CheckPageOptions {
   timeoutMs?: number;
   /** also lay the page out at these window widths and report where each chart's parts lie */
   layoutWidths?: number[];
+  /** an expression evaluated in the page once it is drawn; its value is returned as `extra` */
+  evaluate?: string;
 }
 
 export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): Promise<PageCheck> {
@@ -127,7 +130,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
   try {
     pw = await import('playwright-core');
   } catch {
-    throw new BrowserUnavailableError('playwright-core is not installed (npm install --save-dev playwright-core)');
+    throw new BrowserUnavailableError('playwright-core is not installed (an optional dependency, for the screenshot and page check): npm install playwright-core');
   }
   const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {
@@ -145,6 +148,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
     const loadMs = Date.now() - t0;
     const charts = await page.evaluate(IN_PAGE_CHECK) as ChartCheck[];
     const firstScreen = await page.evaluate(IN_PAGE_FIRST_SCREEN) as FirstScreenCheck;
+    const extra = opts.evaluate ? await page.evaluate(opts.evaluate) : undefined;
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: opts.fullPage ?? true });
     const layouts: LayoutCheck[] = [];
     for (const w of opts.layoutWidths ?? []) {
@@ -153,7 +157,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
       await page.waitForTimeout(400);
       layouts.push(await page.evaluate(IN_PAGE_LAYOUT) as LayoutCheck);
     }
-    return { charts, consoleErrors, externalRequests, loadMs, firstScreen, layouts };
+    return { charts, consoleErrors, externalRequests, loadMs, firstScreen, layouts, extra };
   } finally {
     await browser.close();
   }

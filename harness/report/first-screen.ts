@@ -25,7 +25,9 @@ export interface Segment {
 
 export interface Breakdown {
   generated: number;
+  /** events in the log, of them `unexpected` beyond what the loads generated */
   logged: number;
+  unexpected: number;
   /** the kernel's `lost` counter delta, in RECORDS: at most this many events (an upper bound) */
   kernelCountedRecords: number;
   /** kernel drops seen in its log but not tied to an event (records, an upper bound); null: not reported */
@@ -44,8 +46,13 @@ export interface Breakdown {
 export interface MemoryAnswer {
   /** null: no peak-RSS assertion, so nothing says what bounded means for this run */
   bounded: boolean | null;
+  /** the peak the bound was judged on (the assertion's actual: it may include more than RSS) */
   peakBytes: number | null;
+  /** the daemon's own peak RSS */
+  rssPeakBytes: number | null;
   boundBytes: number | null;
+  /** the peak stayed under the bound (null: no bound) */
+  peakOk: boolean | null;
   oomKills: number;
 }
 
@@ -68,7 +75,7 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
   if (lost && typeof lost === 'object') {
     const dd = num(lost.daemonDropped), dn = num(lost.daemonNotWritten);
     b = {
-      generated, logged,
+      generated, logged, unexpected: num(ev.unexpected) ?? 0,
       kernelCountedRecords: num(lost.kernelCounted) ?? 0,
       kernelUnattributed: num(lost.kernelDroppedUnattributed),
       kernelIdentified: num(lost.kernelDropped) ?? 0,
@@ -79,7 +86,7 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
     };
   } else {
     b = {
-      generated, logged,
+      generated, logged, unexpected: num(ev.unexpected) ?? 0,
       kernelCountedRecords: num(s.metrics.kernel?.lost) ?? 0,
       kernelUnattributed: null,
       kernelIdentified: num(ev.kernelPrintkDropped) ?? 0,
@@ -91,14 +98,20 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
   }
   // What the kernel's counter explains is what is left of the missing events once the exact
   // parts are taken out: never more than the counter's records (a record is at most one event).
-  const missing = Math.max(0, b.generated - b.logged);
+  // the bar is of the generated events: logged events beyond them (unexpected) are not a part of it
+  const loggedGenerated = Math.max(0, b.logged - b.unexpected);
+  const missing = Math.max(0, b.generated - loggedGenerated);
   const exact = b.kernelIdentified + (b.daemon ?? 0) + b.silent;
   const counted = Math.max(0, Math.min(missing - exact, b.kernelCountedRecords + (b.kernelUnattributed ?? 0)));
   const how = (k: string, dflt: string) => method[k] ?? dflt;
   const segments: Segment[] = [
-    { key: 'logged', label: 'logged', value: b.logged, color: SEGMENT_COLORS.logged, how: how('logged', "distinct events (serials) with the run's auid in the daemon's log") },
-    { key: 'kernelCounted', label: 'lost by the kernel, counted', value: counted, color: SEGMENT_COLORS.kernelCounted,
-      how: how('kernelCounted', `the kernel's lost counter rose by ${int(b.kernelCountedRecords)} records${b.kernelUnattributed ? ` and its log shows ${int(b.kernelUnattributed)} more drops it does not tie to events` : ''}: at most that many events`) },
+    { key: 'logged', label: 'logged', value: loggedGenerated, color: SEGMENT_COLORS.logged,
+      how: how('logged', "distinct events (serials) with the run's auid in the daemon's log") + (b.unexpected ? `; less ${int(b.unexpected)} unexpected events beyond what the loads generated` : '') },
+    { key: 'kernelCounted', label: 'lost by the kernel, counted (bound)', value: counted, color: SEGMENT_COLORS.kernelCounted,
+      how: `the kernel's lost counter rose by ${int(b.kernelCountedRecords)} records` +
+        (b.kernelUnattributed ? ` and its log shows ${int(b.kernelUnattributed)} dropped records it does not tie to an event` : '') +
+        `: at most ${int(b.kernelCountedRecords + (b.kernelUnattributed ?? 0))} events` +
+        (counted > 0 ? `, of which ${int(counted)} are what is left to explain (so up to ${int(counted)} of them could be silent)` : '') },
     { key: 'kernelIdentified', label: 'lost by the kernel, identified', value: b.kernelIdentified, color: SEGMENT_COLORS.kernelIdentified,
       how: how('kernelDropped', "events the kernel's log names by serial as dropped (kauditd printed them instead of delivering them)") },
     { key: 'daemon', label: 'lost by the daemon', value: b.daemon ?? 0, color: SEGMENT_COLORS.daemon,
@@ -120,14 +133,18 @@ export function memoryOf(s: RunSummary | null): MemoryAnswer | null {
   const a = s.assertions?.find((x) => x.name.startsWith('peak RSS'));
   const bound = a && typeof a.limit === 'number' ? a.limit : null;
   const oomKills = num(s.metrics.oomKills) ?? 0;
+  const rssPeak = num(s.metrics.peakRssBytes);
   return {
     bounded: bound === null ? null : (a!.ok && oomKills === 0),
-    peakBytes: num(s.metrics.peakRssBytes), boundBytes: bound, oomKills,
+    peakBytes: a && typeof a.actual === 'number' ? a.actual : rssPeak,
+    rssPeakBytes: rssPeak, boundBytes: bound, peakOk: a ? a.ok : null, oomKills,
   };
 }
 
+const loggedOf = (b: Breakdown) => b.segments.find((x) => x.key === 'logged')!.value;
+
 const PHRASE: Record<SegmentKey, string> = {
-  logged: 'logged', kernelCounted: "counted by the kernel's lost counter", kernelIdentified: "named as dropped in the kernel's log",
+  logged: 'logged', kernelCounted: 'counted by the kernel as records but not tied to events (an upper bound)', kernelIdentified: "named as dropped in the kernel's log",
   daemon: 'dropped by the daemon, by its own count', silent: 'silently, with nothing to count them', unexplained: 'in no figure of summary.json',
 };
 
@@ -137,17 +154,17 @@ export function firstSentence(s: RunSummary | null): string {
   const b = breakdownOf(s);
   if (!m || !b) return 'No summary.json: the run did not reach its verdict, so nothing can be said about memory or loss.';
   const oom = m.oomKills === 0 ? 'no OOM kill' : `${int(m.oomKills)} OOM kill${m.oomKills === 1 ? '' : 's'}`;
-  const peakOk = m.boundBytes !== null && m.peakBytes !== null && m.peakBytes <= m.boundBytes;
+  const more = m.peakBytes !== null && m.rssPeakBytes !== null && m.peakBytes > m.rssPeakBytes ? ` (RSS ${mib(m.rssPeakBytes)} plus what the daemon had not read from its socket)` : '';
   const memory = m.bounded === null
-    ? `Memory: peak RSS ${mib(m.peakBytes)} (no bound asserted), ${oom}`
+    ? `Memory: peak RSS ${mib(m.rssPeakBytes)} (no bound asserted), ${oom}`
     : m.bounded
-      ? `Memory stayed bounded: peak RSS ${mib(m.peakBytes)} under its bound of ${mib(m.boundBytes)}, no OOM kill`
-      : peakOk
-        ? `Memory was NOT bounded: the daemon's peak RSS ${mib(m.peakBytes)} stayed under its bound of ${mib(m.boundBytes)}, but there ${m.oomKills === 1 ? 'was' : 'were'} ${oom}`
-        : `Memory was NOT bounded: peak RSS ${mib(m.peakBytes)} over its bound of ${mib(m.boundBytes)}, ${oom}`;
+      ? `Memory stayed bounded: peak ${mib(m.peakBytes)}${more} under its bound of ${mib(m.boundBytes)}, no OOM kill`
+      : m.peakOk
+        ? `Memory was NOT bounded: the peak ${mib(m.peakBytes)}${more} stayed under its bound of ${mib(m.boundBytes)}, but there ${m.oomKills === 1 ? 'was' : 'were'} ${oom}`
+        : `Memory was NOT bounded: peak ${mib(m.peakBytes)}${more} over its bound of ${mib(m.boundBytes)}, ${oom}`;
   const lostTotal = b.segments.filter((x) => x.key !== 'logged').reduce((a, x) => a + x.value, 0);
   let loss: string;
-  if (lostTotal === 0 && b.logged >= b.generated) {
+  if (lostTotal === 0 && loggedOf(b) >= b.generated) {
     loss = `nothing was lost: all ${int(b.generated)} generated events were logged`;
   } else {
     const by = b.segments.filter((x) => x.key !== 'logged' && x.value > 0).map((x) => `${int(x.value)} ${PHRASE[x.key]}`);
@@ -158,7 +175,7 @@ export function firstSentence(s: RunSummary | null): string {
 }
 
 /** The accounting bar: one segment per part of the generated events, widths in proportion. */
-export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
+export function accountingBar(s: RunSummary | null, id = 'accounting', compact = false): string {
   const b = breakdownOf(s);
   if (!b) return '';
   const total = Math.max(1, b.generated, b.segments.reduce((a, x) => a + x.value, 0));
@@ -168,8 +185,9 @@ export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
     const width = x.value > 0 ? `max(${pct.toFixed(4)}%, 3px)` : '0';
     return `<span class="seg seg-${x.key}" data-key="${x.key}" data-value="${x.value}" style="width:${width};background:${x.color}" title="${esc(`${x.label}: ${int(x.value)} — ${x.how}`)}"></span>`;
   }).join('');
-  const legend = b.segments.map((x) => `<li data-key="${x.key}"><i class="sw" style="background:${x.color}"></i>${esc(x.label)} <b>${esc(int(x.value))}</b>` +
-    `<span class="muted"> · ${esc(x.how)}</span></li>`).join('');
+  const shown = (x: Segment) => (x.key === 'daemon' && b.daemon === null ? 'none reported' : int(x.value));
+  const legend = b.segments.map((x) => `<li data-key="${x.key}"><i class="sw" style="background:${x.color}"></i>${esc(x.label)} <b>${esc(shown(x))}</b>` +
+    (compact ? '' : `<span class="muted"> · ${esc(x.how)}</span>`) + '</li>').join('');
   return `<div class="accounting" id="${esc(id)}" data-generated="${b.generated}" data-shape="${b.shape}">
 <div class="bar" role="img" aria-label="${esc(b.segments.map((x) => `${x.label} ${x.value}`).join(', '))}">${segs}</div>
 <p class="bar-total">generated <b>${esc(int(b.generated))}</b> = ${b.segments.map((x) => esc(x.label)).join(' + ')}</p>
@@ -178,6 +196,6 @@ export function accountingBar(s: RunSummary | null, id = 'accounting'): string {
 }
 
 /** The sentence and the bar, as the top of a report (or one card of compare.html). */
-export function firstScreen(s: RunSummary | null, id = 'accounting'): string {
-  return `<p class="answer" id="${esc(id)}-answer">${esc(firstSentence(s))}</p>\n${accountingBar(s, id)}`;
+export function firstScreen(s: RunSummary | null, id = 'accounting', compact = false): string {
+  return `<p class="answer" id="${esc(id)}-answer">${esc(firstSentence(s))}</p>\n${accountingBar(s, id, compact)}`;
 }

@@ -11,6 +11,19 @@ export const xmlEsc = (s: unknown): string => String(s).replace(INVALID_XML, '\u
 
 /** JUnit XML for a run; `summary` null (a run that never reached its verdict) gives one failing case. */
 export function toJUnit(summary: RunSummary | null, fallbackName = 'auditstorm run'): string {
+  return junitDocument('auditstorm', [junitSuite(summary, fallbackName)]);
+}
+
+export interface JUnitSuite {
+  xml: string;
+  tests: number;
+  failures: number;
+  seconds: number;
+}
+
+/** One run as a <testsuite>: one testcase per assertion (the one JUnit writer: a run's junit.xml
+ *  and a CI suite's, ci/lib/collect.ts, both use it). */
+export function junitSuite(summary: RunSummary | null, fallbackName = 'auditstorm run', missingWhy = 'no summary.json: the run did not finish'): JUnitSuite {
   const label = summary ? daemonLabel(summary.daemon, summary.policy) : 'unknown';
   const suite = summary ? `${summary.scenario} with ${label}` : fallbackName;
   const classname = summary ? `auditstorm.${summary.scenario}.${label.replace(':', '-')}` : 'auditstorm';
@@ -19,7 +32,7 @@ export function toJUnit(summary: RunSummary | null, fallbackName = 'auditstorm r
   if (!summary) {
     failures = 1;
     cases.push(`    <testcase classname="${xmlEsc(classname)}" name="run reached its verdict" time="0">\n` +
-      `      <failure message="no summary.json: the run did not finish" type="no-verdict"/>\n    </testcase>`);
+      `      <failure message="${xmlEsc(missingWhy)}" type="no-verdict"/>\n    </testcase>`);
   } else {
     for (const a of summary.assertions) {
       const head = `    <testcase classname="${xmlEsc(classname)}" name="${xmlEsc(a.name)}" time="0">`;
@@ -33,18 +46,24 @@ export function toJUnit(summary: RunSummary | null, fallbackName = 'auditstorm r
     }
   }
   const tests = summary ? summary.assertions.length : 1;
-  const time = summary ? (summary.durationMs / 1000).toFixed(3) : '0';
+  const seconds = summary ? summary.durationMs / 1000 : 0;
   const props = summary
     ? ['scenario', summary.scenario, 'daemon', label, 'seed', summary.seed, 'verdict', summary.verdict, 'kernel', summary.host?.kernel ?? '', 'dir', summary.dir]
     : [];
   const propXml = props.length
     ? `    <properties>\n${pairs(props).map(([k, v]) => `      <property name="${xmlEsc(k)}" value="${xmlEsc(v)}"/>`).join('\n')}\n    </properties>\n`
     : '';
+  const xml = `  <testsuite name="${xmlEsc(suite)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds.toFixed(3)}">\n` +
+    propXml + cases.join('\n') + (cases.length ? '\n' : '') + '  </testsuite>\n';
+  return { xml, tests, failures, seconds };
+}
+
+/** The <testsuites> document around suites. */
+export function junitDocument(name: string, suites: JUnitSuite[]): string {
+  const sum = (k: 'tests' | 'failures' | 'seconds') => suites.reduce((a, s) => a + s[k], 0);
   return `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="auditstorm" tests="${tests}" failures="${failures}" errors="0" time="${time}">\n` +
-    `  <testsuite name="${xmlEsc(suite)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${time}">\n` +
-    propXml + cases.join('\n') + (cases.length ? '\n' : '') +
-    `  </testsuite>\n</testsuites>\n`;
+    `<testsuites name="${xmlEsc(name)}" tests="${sum('tests')}" failures="${sum('failures')}" errors="0" time="${sum('seconds').toFixed(3)}">\n` +
+    suites.map((s) => s.xml).join('') + '</testsuites>\n';
 }
 
 function pairs(a: unknown[]): Array<[string, unknown]> {

@@ -179,12 +179,15 @@ export async function readRunData(dir: string, opts: ReadRunOptions = {}): Promi
   }
 
   const m = summary?.metrics;
+  if (m && m.oomKills > oomKills.length && oomKills.length < MAX_MARKERS) {
+    problems.push(`${m.oomKills} OOM kill(s) counted for the run, ${oomKills.length} on the timeline: the kernel's report of the others is not in metrics.jsonl (it came after sampling stopped?)`);
+  }
   const recordsPerEvent = lastWritten !== null && writtenTotal > 0 && m && m.events.logged > 0 ? writtenTotal / m.events.logged : null;
   return {
     dir,
     label: summary ? daemonLabel(summary.daemon, summary.policy) : labelFromScenario(scenario),
     summary, scenarioYaml, scenario,
-    envelope: table.toEnvelope(),
+    envelope: fillJitter(table.toEnvelope()),
     faults, oomKills, restarts, eventCounts, samples,
     pidBreaks: [...new Set(pidBreaks.map((x) => Math.round(x * 1000) / 1000))].sort((a, b) => a - b),
     baseline: summary && opts.baselineDir !== null ? readBaselineOverlay(summary, opts.baselineDir ?? DEFAULT_BASELINE_DIR) : null,
@@ -214,7 +217,7 @@ export function sampleValues(s: MetricsSample, first: MetricsSample, prev: Metri
     cgLimit: limit !== null && limit !== undefined && limit < NO_LIMIT ? limit : null,
     cgAnon: s.cgroup?.anon ?? null,
     cgFile: s.cgroup?.file ?? null,
-    sockUnread: s.socketUnreadBytes ?? null,
+    sockUnread: s.socket?.rmem ?? null,
     qRecords: q?.records ?? null,
     qHwm: q?.hwm ?? null,
     qLwm: q?.lwm ?? null,
@@ -227,6 +230,23 @@ export function sampleValues(s: MetricsSample, first: MetricsSample, prev: Metri
     cpu: s.cpu,
     memAvailable: s.memAvailable,
   };
+}
+
+// The sampler ticks every 100 ms with some jitter, so a tick can land one bucket further on and
+// leave a single empty 100 ms bucket between two full ones. That is not missing data: it takes
+// the previous bucket's values. Two or more empty buckets (200 ms or more without a sample, a
+// stalled sampler) stay empty, and the lines break there.
+export const SAMPLE_PERIOD_MS = 100;
+export function fillJitter(e: Envelope): Envelope {
+  if (e.widthMs > SAMPLE_PERIOD_MS) return e;
+  const lone = (i: number) => e.n[i] === 0 && i > 0 && i + 1 < e.n.length && e.n[i - 1] > 0 && e.n[i + 1] > 0;
+  for (let i = 1; i + 1 < e.n.length; i++) {
+    if (!lone(i)) continue;
+    for (const c of Object.values(e.columns)) {
+      c.min[i] = c.min[i - 1]; c.max[i] = c.max[i - 1]; c.mean[i] = c.mean[i - 1]; c.last[i] = c.last[i - 1];
+    }
+  }
+  return e;
 }
 
 function readBaselineOverlay(s: RunSummary, dir: string): BaselineOverlay | null {

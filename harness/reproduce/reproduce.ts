@@ -2,12 +2,13 @@
 // unbounded, block and drop, and say whether the field's symptom came back (and whether block
 // holds memory where unbounded did not). Writes reproduce.json next to the scenario.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { basename, join, resolve } from 'node:path';
 import { runScenario, type RunOutcome } from '../run/run-scenario.ts';
 import { validateScenario } from '../scenario/load-scenario.ts';
 import { DEFAULT_RESULTS_ROOT, runDirName } from '../run/results-dir.ts';
 import { deriveFromBundle, type Derived, type DeriveOverrides } from './derive.ts';
-import { scaleToHost, type Scale, type ScaleOptions } from './scale.ts';
+import { QUEUED_RECORD_BYTES, scaleToHost, type Scale, type ScaleOptions } from './scale.ts';
 import { buildScenario } from './build-scenario.ts';
 import type { Policy } from '../scenario/schema.ts';
 import { namedLoss } from '../verdict/accounting.ts';
@@ -69,6 +70,8 @@ export interface PolicyRun {
   failed: string[];
   memoryRunaway: boolean;
   lossPattern: boolean;
+  /** the run did not happen: the daemon never ran, the loads made nothing; it is no evidence either way */
+  invalid: boolean;
   dir: string;
 }
 
@@ -91,7 +94,10 @@ export interface ReproduceResult {
 function memoryRunaway(o: RunOutcome): boolean {
   const s = o.summary;
   const peak = s.assertions.find((a) => a.name === 'peak RSS under its bound');
-  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || (peak ? !peak.ok : false);
+  // the daemon's own RSS against the bound: the assertion may add the socket's unread bytes,
+  // which SO_RCVBUF bounds (a stopped reader fills it), and that is not the queue running away
+  const over = peak ? (typeof peak.limit === 'number' ? s.metrics.peakRssBytes > peak.limit : !peak.ok) : false;
+  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || over;
 }
 
 function toRun(policy: Policy, o: RunOutcome): PolicyRun {
@@ -101,14 +107,14 @@ function toRun(policy: Policy, o: RunOutcome): PolicyRun {
     policy, verdict: o.summary.verdict, peakRssBytes: m.peakRssBytes, oomKills: m.oomKills, silentLoss: m.events.silentLoss,
     kernelLost: m.kernel.lost, accountedLoss: namedLoss(m.events), ended: o.summary.ended,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name),
-    memoryRunaway: memoryRunaway(o), lossPattern: m.kernel.lost > 0 || namedLoss(m.events) > 0, dir: o.dir,
+    memoryRunaway: memoryRunaway(o) && !(m.events.generated === 0 && m.peakRssBytes === 0),
+    lossPattern: m.kernel.lost > 0 || namedLoss(m.events) > 0,
+    invalid: m.events.generated === 0 && m.peakRssBytes === 0, dir: o.dir,
   };
 }
 
 const mib = (b: number) => `${(b / 1048576).toFixed(0)} MiB`;
 
-/** memory a queued event takes in tsauditd (records as JS objects and buffers): an estimate */
-export const QUEUED_EVENT_BYTES = 2048;
 
 /** What to change when unbounded did not show the symptom: figures from the run and the scale. */
 export function adviseChanges(d: Derived, s: Scale, unb: PolicyRun | undefined): string[] {
@@ -124,18 +130,24 @@ export function adviseChanges(d: Derived, s: Scale, unb: PolicyRun | undefined):
   if (meanOffered < drain * 1.25) {
     out.push(`the run offers ${Math.round(meanOffered)} events/s on average against a drain of ${Math.round(drain)}: raise --rate above ${Math.round(drain * 2)} or lower --drain below ${Math.round(meanOffered / 2)}`);
   }
+  const QUEUED_EVENT_BYTES = QUEUED_RECORD_BYTES * s.drain.recordsPerEvent;
   const growth = Math.max(0, meanOffered - drain) * T * QUEUED_EVENT_BYTES;
   const bound = s.memory.runHeadroomBytes;
   if (growth < bound * 1.5) {
     const needT = Math.ceil(bound * 1.5 / Math.max(1, (meanOffered - drain) * QUEUED_EVENT_BYTES));
-    out.push(`at ${Math.round(meanOffered - drain)} events/s over the drain the queue grows about ${mib(growth)} in ${T.toFixed(0)} s (~${QUEUED_EVENT_BYTES / 1024} KiB per queued event, an estimate), under the run's ${mib(bound)} headroom: give it --duration ${needT}s, or --rate ${Math.round(drain + bound * 1.5 / T / QUEUED_EVENT_BYTES)}`);
+    out.push(`at ${Math.round(meanOffered - drain)} events/s over the drain the queue grows about ${mib(growth)} in ${T.toFixed(0)} s (~${(QUEUED_EVENT_BYTES / 1024).toFixed(1)} KiB per queued event, an estimate), under the run's ${mib(bound)} headroom: give it --duration ${needT}s, or --rate ${Math.round(drain + bound * 1.5 / T / QUEUED_EVENT_BYTES)}`);
   }
   if (s.drain.via === 'slow-disk') out.push(`check that the slow-disk fault took effect (its measured write rate in the run's summary.json): on cgroup v1 buffered writes escape a bandwidth throttle (flush = ${d.daemon.flush.value})`);
   out.push('or let reproduce search: --search raises the offered load step by step, then lowers the drain, until the symptom shows');
   return out;
 }
 
-export function conclude(d: Derived, runs: PolicyRun[]): { reproduced: boolean; blockHoldsMemory: boolean | null; text: string } {
+export function conclude(d: Derived, allRuns: PolicyRun[]): { reproduced: boolean; blockHoldsMemory: boolean | null; text: string } {
+  const runs = allRuns.filter((r) => !r.invalid);
+  const failed = allRuns.filter((r) => r.invalid);
+  if (allRuns.length && !runs.length) {
+    return { reproduced: false, blockHoldsMemory: null, text: `No run happened: ${failed.map((r) => r.policy).join(', ')} ended before the daemon or the loads ran (see daemon-output.txt in ${failed[0].dir}); nothing can be concluded.` };
+  }
   const unb = runs.find((r) => r.policy === 'unbounded');
   const block = runs.find((r) => r.policy === 'block');
   const kinds = d.symptom.kinds.value;
@@ -164,6 +176,7 @@ export function conclude(d: Derived, runs: PolicyRun[]): { reproduced: boolean; 
       ? `The fix holds: with block, memory stayed bounded (peak ${mib(block.peakRssBytes)}, no OOM kill)${block.lossPattern ? `; the overload went back to the kernel (lost ${block.kernelLost}, all accounted)` : ''}${block.silentLoss ? `, but ${block.silentLoss} event(s) were lost silently` : ', no silent loss'}.`
       : `The fix does NOT hold here: block also ran away (peak ${mib(block.peakRssBytes)}, OOM kills ${block.oomKills}).`);
   }
+  if (failed.length) parts.push(`${failed.map((r) => r.policy).join(', ')} did not run (the daemon or the loads never started; see ${failed[0].dir}).`);
   const drop = runs.find((r) => r.policy === 'drop');
   if (drop) parts.push(`With drop: peak ${mib(drop.peakRssBytes)}, ${drop.accountedLoss} event(s) dropped and counted, silent loss ${drop.silentLoss}.`);
   return { reproduced, blockHoldsMemory: blockHolds, text: parts.join(' ') };
@@ -188,7 +201,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const derived = deriveFromBundle(bundle, o.overrides);
   const scaleOpts: ScaleOptions = { ...o.scale, maxDurationMs: o.maxDurationMs ?? o.scale?.maxDurationMs };
   let scale = scaleToHost(derived, scaleOpts);
-  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'bundle'}`;
+  const name = `reproduce-${basename(bundle).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 50).replace(/^-+|-+$/g, '') || 'bundle'}`;
   const dir = join(o.outRoot ?? DEFAULT_RESULTS_ROOT, runDirName(name, 'tsauditd'));
   mkdirSync(dir, { recursive: true });
   let built = buildScenario(derived, scale, dir, name);
@@ -199,7 +212,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   const write = () => {
     const c = conclude(derived, runs);
     const unb = runs.find((r) => r.policy === 'unbounded');
-    const advice = unb && !c.reproduced ? adviseChanges(derived, scale, unb) : [];
+    const advice = unb && !unb.invalid && !c.reproduced ? adviseChanges(derived, scale, unb) : [];
     let text = c.text;
     if (search) {
       text += search.found
@@ -222,7 +235,7 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
       const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, policy, join(dir, 'runs'), say);
       runs.push(run);
       write();
-      if (exitCode === 130) return false;
+      if (isInterruptExit(exitCode)) return false;
     }
     return true;
   };
@@ -274,7 +287,7 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
       say(`search: the loads made ${Math.round(run.generated / (s.time.runDurationMs / 1000))} events/s of ${Math.round(s.overload.meanOffered)}: the offered load stays, the drain is lowered from here`);
     }
     if (rec.reproduced) return { steps, found: rec, stoppedBecause: 'the symptom showed' };
-    if (exitCode === 130) return { steps, found: null, stoppedBecause: 'interrupted' };
+    if (isInterruptExit(exitCode)) return { steps, found: null, stoppedBecause: 'interrupted' };
   }
   return { steps, found: null, stoppedBecause: `${maxSteps} steps (offered x${offeredFactor.toFixed(2)}, drain /${drainDivisor.toFixed(2)}) without the symptom; raise --search-steps, or look at the run's summary.json (did the fault take effect? did the loads reach their rate?)` };
 }

@@ -51,6 +51,10 @@ const MAX_TEST_BACKLOG_WAIT_MS = 2000;
 /** what tsauditd writes per audited syscall event of each generator (RAW: SYSCALL, CWD, PATH(s),
  *  PROCTITLE; EXECVE for fork-exec, SOCKADDR for tcp), an estimate; user-message: its text + header */
 const RUN_EVENT_BYTES: Record<string, number> = { 'open-close': 620, stat: 600, 'file-write': 640, 'fork-exec': 1100, tcp: 560, http: 560 };
+/** what a queued record costs tsauditd (the record's bytes, its object, the batch): an estimate */
+export const QUEUED_RECORD_BYTES = 600;
+/** growth that clearly passes the runaway bound (queue bound 16 MiB + 16 MiB slack, x1.5) */
+const RUNAWAY_GROWTH_BYTES = 48 * 1024 * 1024;
 /** the slow-disk fault's floor (harness/scenario/schema.ts) */
 const MIN_DISK_RATE = 4096;
 
@@ -106,11 +110,21 @@ export function scaleToHost(d: Derived, o: ScaleOptions = {}): Scale {
   const maxMs = o.maxDurationMs ?? 120_000;
   // a burst must fit whole (moved to t+2 s, see build-scenario.ts), plus 2 s after it
   const burstNeed = d.load.bursts.value.length ? (2 + d.load.bursts.value.reduce((m, b) => Math.max(m, b.lengthSec), 0) + 2) * 1000 : 0;
-  const runMs = Math.round(Math.min(maxMs, Math.max(minMs, burstNeed, natural * 1000)) / 1000) * 1000;
+  // long enough for the overload to carry the queue clearly past the bound a runaway is judged
+  // by (the queue bound + 16 MiB slack over idle, about 32 MiB; 1.5x that), at the overload's rate
+  const rpeRun = d.load.loads.reduce((a, l) => a + l.share * (l.generator === 'user-message' ? 1 : l.generator === 'fork-exec' || l.generator === 'file-write' ? 6 : 5), 0) || 5;
+  const excessEps = Math.max(0, rate.runMean - d.drain.drainEventsPerSec.value * rateFactor / (o.drainDivisor ?? 1));
+  const bursts = d.load.bursts.value;
+  // bursty loads grow the queue in their bursts: one burst over the drain may be enough alone
+  const burstGrowth = bursts.length && d.drain.offeredShape === 'log'
+    ? Math.max(0, rate.runPeak - d.drain.drainEventsPerSec.value * rateFactor / (o.drainDivisor ?? 1)) * bursts[0].lengthSec * rpeRun * QUEUED_RECORD_BYTES : 0;
+  const growthNeedMs = excessEps > 0 && burstGrowth < RUNAWAY_GROWTH_BYTES ? 2000 + (RUNAWAY_GROWTH_BYTES / (excessEps * rpeRun * QUEUED_RECORD_BYTES)) * 1000 : 0;
+  const runMs = Math.round(Math.min(maxMs, Math.max(minMs, burstNeed, natural * 1000, growthNeedMs)) / 1000) * 1000;
   const timeFactor = runMs / 1000 / span;
   let timeWhy = `the field excerpt spans ${Math.round(span)} s; memory ${x(memFactor)} over rate ${x(rateFactor)} makes it ${natural.toFixed(1)} s here`;
-  if (natural * 1000 < minMs) timeWhy += `; lengthened to ${formatDuration(runMs)} (the shortest useful run): the queue has more time to grow than the field had, so a runaway shows sooner, not later`;
+  if (natural * 1000 < minMs && growthNeedMs <= Math.max(minMs, burstNeed)) timeWhy += `; lengthened to ${formatDuration(runMs)} (the shortest useful run): the queue has more time to grow than the field had, so a runaway shows sooner, not later`;
   else if (natural * 1000 > maxMs) timeWhy += `; cut to ${formatDuration(runMs)} (--duration): ${(natural * 1000 / runMs).toFixed(1)}x shorter, so the run shows the growth toward the limit, maybe not the kill`;
+  if (growthNeedMs > Math.max(minMs, burstNeed, natural * 1000)) timeWhy += `; ${formatDuration(Math.round(growthNeedMs / 1000) * 1000)} for ${Math.round(excessEps)} events/s over the drain to grow the queue ${Math.round(RUNAWAY_GROWTH_BYTES / 1048576)} MiB (~${QUEUED_RECORD_BYTES} B per queued record, an estimate)${growthNeedMs > maxMs ? `, cut to ${formatDuration(runMs)} (--duration)` : ''}`;
   if (burstNeed) timeWhy += `; bursts keep their field length, rate and gap (their excess volume is what overflows a queue or the backlog), the first moved to t+2 s`;
   statements.push(`time: ${timeWhy}`);
 

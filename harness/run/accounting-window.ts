@@ -10,6 +10,7 @@ import { liftPrintkLimits, type PrintkChange } from '../host/printk.ts';
 import { KmsgMonitor } from '../monitors/kmsg.ts';
 import { KernelPrints } from '../monitors/kernel-prints.ts';
 import type { KernelLossInputs } from '../verdict/accounting.ts';
+import type { SerialSet } from '../kernel/serial-set.ts';
 
 export interface WindowFigures extends KernelLossInputs {
   lostBefore: number;
@@ -18,6 +19,8 @@ export interface WindowFigures extends KernelLossInputs {
   printedRecords: number;
   /** of those, leading records of other auids' events */
   printedOtherAuid: number;
+  /** serials of printed records that are not an event's leading record (PATH, CWD, PROCTITLE...) */
+  printedTrailing: SerialSet | null;
   /** printk settings as found and as set, and anything that could not be done */
   printk: { ratelimitFound: string; consoleLevelsFound: string; ratelimitSet: string | null; consoleLevelSet: number | null } | null;
   notes: string[];
@@ -101,6 +104,7 @@ export class AccountingWindow {
       holdsPrinted: this.holdsPrinted,
       printedRecords: p.records,
       printedOtherAuid: p.otherAuidRecords,
+      printedTrailing: this.kmsg ? this.prints.trailing : null,
       printk: this.printk ? { ratelimitFound: this.printk.ratelimitBefore, consoleLevelsFound: this.printk.levelsBefore, ratelimitSet: this.printk.ratelimit, consoleLevelSet: this.printk.consoleLevel } : null,
       notes: this.notes,
     };

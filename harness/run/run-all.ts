@@ -2,6 +2,7 @@
 // unbounded and under Debian's auditd, one after another, then a table of verdicts and key
 // figures (printed, and written as Markdown for docs/scenarios.md).
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { isInterruptExit } from '../host/with-host-session.ts';
 import { join, resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../scenario/load-scenario.ts';
 import { runScenario, type RunOutcome } from './run-scenario.ts';
@@ -80,7 +81,7 @@ export async function runAllScenarios(o: { duration?: string; out?: string; log:
         const row = rowOf(name, label, outcome);
         rows.push(row);
         o.log(`   ${row.verdict.toUpperCase()} peak RSS ${row.peakRssMiB} MiB, ${row.eventsPerSec} ev/s, silent loss ${row.silentLoss}, kernel lost ${row.kernelLost}, OOM ${row.oomKills}${row.failed ? `; failed: ${row.failed}` : ''}`);
-        if (outcome.exitCode === 130) break;
+        if (isInterruptExit(outcome.exitCode)) break;
       } catch (err) {
         const msg = (err as Error).message.split('\n')[0]!.slice(0, 200);
         rows.push({ scenario: name, daemon: label, verdict: 'error', peakRssMiB: '-', eventsPerSec: '-', generated: '-', logged: '-',

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelHz } from '../kernel/kernel-hz.ts';
-import { withHostSession } from '../host/with-host-session.ts';
+import { interruptExitCode, withHostSession } from '../host/with-host-session.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { createRunCgroup } from '../host/cgroup.ts';
 import type { RunCgroup } from '../host/cgroup-types.ts';
@@ -29,6 +29,8 @@ import { createDaemon } from '../daemons/create-daemon.ts';
 import type { DaemonUnderTest, StartContext, StopResult } from '../daemons/daemon.ts';
 import { LogVolume } from '../faults/log-volume.ts';
 import { DISK_FAULTS } from '../faults/kinds.ts';
+import { FaultApplicabilityError, faultApplicabilityErrors, hostFaultSupport } from '../faults/applicability.ts';
+import { needsSlowLayer } from '../faults/slow-disk.ts';
 import { writeSinkPlugin } from '../faults/plugin-sink.ts';
 import { FaultTimeline, type FaultWindowRecord } from '../faults/timeline.ts';
 import type { FaultContext } from '../faults/fault-types.ts';
@@ -41,7 +43,9 @@ import { createSoak, SOAK_MIN_MS, type Soak, type SoakReport } from '../soak/soa
 import type { MetricsSample } from '../metrics/metrics-types.ts';
 import type { AggregateSummary } from '../metrics/aggregates.ts';
 import type { LogScan } from '../verdict/log-events.ts';
-import { logFormat } from '../verdict/log-format.ts';
+import { logFormat, type LogFormat } from '../verdict/log-format.ts';
+import { jsonLinesFormat } from '../verdict/log-format-json.ts';
+
 import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion, type RunFigures } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
@@ -93,6 +97,12 @@ export interface RunSummary {
       printedRecords: number;
       /** the kernel was booted with audit=1 (printed records are held, not dropped) */
       holdsPrinted: boolean;
+      /** the run's events kauditd printed (by serial), and of those the ones in the log too
+       *  (0 on a kernel without audit=1: it frees what it prints) */
+      printedEvents: number | null;
+      printedEventsLogged: number | null;
+      /** incomplete events whose missing records the kernel printed (it cut them mid-event) */
+      incompleteByKernel: number | null;
     };
     events: EventAccounting;
     /** the daemon's audit socket: peak unread bytes and drop-counter increments (timed-out kernel sends) */
@@ -141,7 +151,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   return withHostSession(async ({ session, signal }) => {
     const daemon = createDaemon({
       kind: s.daemon.name, policy: s.daemon.policy, config: s.daemon.config,
-      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined, stats: s.daemon.stats ?? undefined,
+      oomScoreAdj: s.daemon.oomScoreAdj ?? undefined, command: s.daemon.command ?? undefined, log: s.daemon.log ?? undefined, processes: s.daemon.processes, stats: s.daemon.stats ?? undefined,
     });
     const dir = createRunDir(o.outRoot ?? DEFAULT_RESULTS_ROOT, s.name, daemon.label);
     writeFileSync(join(dir, 'scenario.yaml'), scenarioAsRunYaml(s));
@@ -194,7 +204,7 @@ async function runInSession(ctx: RunContext): Promise<RunOutcome> {
     const summary = write(ctx, { ...phases, judged });
     await teardown(host, held);
     // Ctrl-C: what was measured is written, and the exit code says the run was interrupted.
-    return { summary, dir: ctx.dir, exitCode: load.ended === 'interrupted' ? 130 : summary.verdict === 'pass' ? 0 : 1 };
+    return { summary, dir: ctx.dir, exitCode: load.ended === 'interrupted' ? interruptExitCode(ctx.signal) : summary.verdict === 'pass' ? 0 : 1 };
   } finally {
     // thaw and continue before anything is killed (the session's undo kills what is left)
     await held.timeline?.stopAll().catch(() => undefined);
@@ -225,8 +235,10 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   const cgroupTrackId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
   phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
   // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
+  const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, host: hostFaultSupport() });
+  if (notApplicable.length) throw new FaultApplicabilityError(notApplicable);
   if (s.faults.some((f) => DISK_FAULTS.includes(f.kind))) {
-    held.volume = await LogVolume.create({ dir, session });
+    held.volume = await LogVolume.create({ dir, session, slowLayer: needsSlowLayer(s.faults, cgroup.version) });
     phase(`log volume ${held.volume.loopDevice} (${held.volume.device}) mounted at ${held.volume.mountPoint}`);
   }
   const pluginDir = daemon.kind === 'command' ? null : (s.daemon.config.plugin_dir ?? join(dir, daemon.kind, 'plugins.d'));
@@ -235,7 +247,7 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   mkdirSync(ctx.scratchDir, { recursive: true });
   const startCtx: StartContext = {
     workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt'),
-    ...(held.volume ? { logDir: held.volume.mountPoint } : {}),
+    ...(held.volume ? { logDir: held.volume.logDir } : {}),
   };
   return { cgroup, cgroupTrackId, pluginDir, startCtx, lateStart: s.faults.some((f) => f.kind === 'late-start') };
 }
@@ -434,7 +446,7 @@ interface Collected {
 async function collect(ctx: RunContext, totals: LoadTotals): Promise<Collected> {
   const { s, daemon, auid } = ctx;
   const counters = readDaemonCounters(daemon.statsPath());
-  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: logFormat(s.daemon.config.log_format) });
+  const log = await scanDaemonLog(daemon.logFiles(), { auid, loadPids: Object.keys(totals.byPid).map(Number), format: daemonLogFormat(s) });
   return { log, daemon: counters };
 }
 
@@ -491,6 +503,7 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
     kernelLost: w.lostDelta, throughputEventsPerSec: p.collected.log.events / loadSeconds,
     backlogWaitMs: Math.max(0, kernelAfter.backlogWaitTimeActualMs - p.watch.kernelBefore.backlogWaitTimeActualMs),
     events: p.events,
+    incompleteByKernel: incompleteByKernel(p),
     daemonDied: p.closed.daemonDiedBeforeStop ? `daemon exited during the run (${p.closed.stop.exitCode ?? p.closed.stop.signal})` : null,
   };
   const e = s.expect;
@@ -513,7 +526,7 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
     const recOpts = { backlogLimit: s.kernel.backlogLimit, rssLimitBytes };
     const { samples } = await readMetrics(join(dir, 'metrics.jsonl'));
     recovery = analyseRecovery(timeline.windows, samples, recOpts);
-    assertions.push(...recoveryAssertions(recovery, recOpts));
+    assertions.push(...recoveryAssertions(recovery, recOpts), ...timeline.effectAssertions());
     assertions.push({ name: 'faults applied and undone', ok: timeline.errors.length === 0, actual: timeline.errors.length, limit: 0,
       ...(timeline.errors.length ? { detail: timeline.errors.join('; ') } : {}) });
     for (const err of timeline.errors) warnings.push(err);
@@ -524,7 +537,10 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
   if (log.malformedLines) warnings.push(`${log.malformedLines} line(s) of the daemon's log are not audit records`);
   if (log.lateRecords) warnings.push(`${log.lateRecords} record(s) of the daemon's log came too far after their event to be judged with it`);
   if (p.events.unexpected) warnings.push(`${p.events.unexpected} logged event(s) of the run's auid beyond what the loads reported`);
-  if (w.missedKmsgRecords) warnings.push(`${w.missedKmsgRecords} kernel-log record(s) were overwritten before they were read: counted as kernelDroppedUnattributed`);
+  if (w.missedKmsgRecords) {
+    warnings.push(`${w.missedKmsgRecords} kernel-log record(s) were overwritten before they were read: counted as kernelDroppedUnattributed. ` +
+      'kauditd prints a whole retry queue (up to backlog_limit records) at once; a larger kernel log (boot with log_buf_len=16M) or a smaller backlog_limit lets every dropped event be named');
+  }
   return { assertions, figures, peakRssBytes, slope, oomKills, recovery, verdict: assertions.every((a) => a.ok) ? 'pass' : 'fail' };
 }
 
@@ -543,7 +559,11 @@ function write(ctx: RunContext, p: Phases & { judged: Judged }): RunSummary {
       peakRssBytes: j.peakRssBytes, peakRssPlusSocketBytes: agg.peakRssPlusSocketBytes, idleRssBytes: p.started.idleRssBytes,
       rssSlopeBytesPerSec: j.slope ? j.slope.slope : agg.rssSlopeBytesPerSec,
       oomKills: j.oomKills, throughputEventsPerSec: j.figures.throughputEventsPerSec,
-      kernel: { lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs, printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted },
+      kernel: {
+        lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs, printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted,
+        printedEvents: w.printed?.size ?? null, printedEventsLogged: w.printed ? w.printed.countIn(p.collected.log.serials) : null,
+        incompleteByKernel: w.printedTrailing ? incompleteByKernel(p) : null,
+      },
       events: p.events,
       socket: { peakUnreadBytes: agg.peakSocketRmemBytes, drops: agg.socketDrops },
       cgroupPeakBytes: agg.cgroup.peakBytes,
@@ -565,6 +585,11 @@ async function teardown(host: PreparedHost, held: Held): Promise<void> {
 }
 
 // ---- helpers --------------------------------------------------------------------------------------
+
+function incompleteByKernel(p: Pick<Phases, 'closed' | 'collected'>): number {
+  const t = p.closed.window.printedTrailing;
+  return t ? p.collected.log.incompleteSerials.countIn(t) : 0;
+}
 
 /** The stats file tsauditd will write, known before it starts (late-start). */
 function expectedStatsPath(s: Scenario, dir: string, daemon: DaemonUnderTest): string | null {
@@ -593,4 +618,11 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     for (const [pid, n] of Object.entries(t.byPid ?? {})) out.byPid[Number(pid)] = (out.byPid[Number(pid)] ?? 0) + n;
   }
   return out;
+}
+
+/** How the daemon's log is read: a command daemon's log_format (json with its field names), or
+ *  the auditd.conf log_format the adapter wrote. */
+function daemonLogFormat(s: Scenario): LogFormat {
+  if (s.daemon.name !== 'command') return logFormat(s.daemon.config.log_format);
+  return s.daemon.logFormat === 'json' && s.daemon.json ? jsonLinesFormat(s.daemon.json) : logFormat(s.daemon.logFormat);
 }

@@ -12,6 +12,7 @@ import {
 } from './schema.ts';
 import { PACKAGE_ROOT } from '../../lib/paths.ts';
 import { formatDuration, parseDuration, UnitError } from './units.ts';
+import { daemonFitWarnings } from './daemon-fit.ts';
 import { describeReadProblem, readTextFile, shorten } from '../input/untrusted.ts';
 import { preflight } from './preflight.ts';
 
@@ -50,7 +51,9 @@ export interface ScenarioProblem {
 
 export function formatProblem(p: ScenarioProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
-  const field = p.path ? `${p.path}: ` : '';
+  // a hostile key (YAML's `? KEY` has no length limit) must not be echoed whole
+  const path = p.path.length > 120 ? `${p.path.slice(0, 120)}... (${p.path.length} characters)` : p.path;
+  const field = path ? `${path}: ` : '';
   const got = p.value === '' ? '' : ` (got ${p.value})`;
   return `${where}: ${field}${p.message}${got}`;
 }
@@ -135,7 +138,7 @@ function editDistance(a: string, b: string): number {
 
 function didYouMean(word: string, message: string): string {
   const m = /allowed keys: (.*)$/.exec(message);
-  if (!m) return '';
+  if (!m || word.length > 64) return ''; // edit distance is quadratic: no suggestion for a huge key
   const best = m[1].split(', ').map((k) => ({ k, d: editDistance(word, k) })).sort((x, y) => x.d - y.d)[0];
   return best && best.d <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best.k}"?)` : '';
 }
@@ -190,6 +193,16 @@ function applyOverrides(data: Record<string, unknown>, o: ScenarioOverrides, war
   if (o.policy !== undefined) {
     if (!(POLICIES as readonly string[]).includes(o.policy)) bad('--policy', o.policy, `one of ${POLICIES.join(', ')}`);
     else daemon.policy = o.policy;
+  }
+  if (o.command !== undefined || o.log !== undefined || o.logFormat !== undefined) {
+    const flag = o.command !== undefined ? '--command' : o.log !== undefined ? '--log' : '--log-format';
+    if (o.daemon !== undefined && o.daemon !== 'command') bad(flag, o.daemon, `${flag} is for --daemon command (this is --daemon ${o.daemon})`);
+    else {
+      daemon.name = 'command';
+      if (o.command !== undefined) daemon.command = o.command;
+      if (o.log !== undefined) daemon.log = o.log;
+      if (o.logFormat !== undefined) daemon.log_format = o.logFormat;
+    }
   }
   if (o.duration !== undefined) {
     let ms: number | null = null;
@@ -308,6 +321,12 @@ export function validateScenario(text: string, options: ValidateOptions = {}): S
     rulesPath,
     source: { path: options.path ? resolve(options.path) : null, text, seedGenerated, overrides, warnings },
   });
+  // a command written in the file as ./x or ../x is the file's neighbour (one on the command
+  // line is relative to where auditstorm runs, as a shell would take it)
+  const cmd = scenario.daemon.command;
+  if (cmd && overrides.command === undefined && /^\.\.?\//.test(cmd[0]!)) cmd[0] = resolve(baseDir, cmd[0]!);
+  const rawDaemon = (data as { daemon?: Record<string, unknown> }).daemon ?? {};
+  warnings.push(...daemonFitWarnings(scenario, { policySet: 'policy' in rawDaemon && overrides.policy === undefined }));
   if (options.checkRulesFile !== false) {
     // what the run would refuse, refused now: rules, daemon config, unaudited loads, faults
     const pre = preflight(scenario);
@@ -344,14 +363,14 @@ function precheckText(text: string, file: string): ScenarioProblem | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     col++;
-    if (c === 10) { line++; col = 0; } else if (c === 58) colons++;
+    if (c === 10) { line++; col = 0; } else if (c === 58 || c === 44) colons++;
     else if (c === 91 || c === 123) {
       if (++depth > SCENARIO_LIMITS.flowDepth) {
         return { file, line, col, path: '', value: '', message: `[ and { nest deeper than ${SCENARIO_LIMITS.flowDepth} levels (is this a scenario file?)` };
       }
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
-  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" in the text: more than the ${SCENARIO_LIMITS.nodes} keys a scenario may hold (those have a few dozen)`);
+  if (colons > SCENARIO_LIMITS.nodes) return whole(`${colons} ":" and "," in the text: more than the ${SCENARIO_LIMITS.nodes} keys and items a scenario may hold (those have a few dozen)`);
   return null;
 }
 

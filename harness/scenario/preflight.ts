@@ -2,8 +2,7 @@
 // call the same function. The rule file compiles and is scoped, the daemon's config is one the
 // daemon takes, every load is audited by the rules for the run's auid (or says it need not be),
 // load names are unique, faults fit in the run and apply to the daemon.
-import { renderConfig, ConfigRenderError, type ConfigMap } from '../daemons/config-file.ts';
-import { tsauditdConfigMap } from '../daemons/tsauditd-daemon.ts';
+import { renderConfig, ConfigRenderError, tsauditdConfigMap, type ConfigMap } from '../daemons/config-file.ts';
 import { ConfigError, parseConfig } from '../../auditd/config.ts';
 import { generators } from '../../loads/generators/index.ts';
 import { RUN_AUID_MIN } from '../rules/commands.ts';
@@ -240,7 +239,10 @@ function checkLoadsAndFaults(s: Scenario, problems: PreflightProblem[], warnings
     // the window's length as the timeline lays it out (crash: until the restart)
     const length = f.kind === 'late-start' ? 0 : f.kind === 'crash' ? (f.restart_after === 'never' ? 0 : f.restart_after) : (f.for ?? 0);
     const repeats = 'repeat' in f && f.repeat ? f.repeat : null;
-    if (f.at + length > s.durationMs) {
+    if (f.at + length > s.durationMs && s.source.overrides.duration !== undefined) {
+      // --duration shortened the run: the window is cut at its end, as the override said it would be
+      warnings.push(`faults[${f.index}] (${f.kind}): its window to ${formatDuration(f.at + length)} is cut at the shortened run's end (${formatDuration(s.durationMs)}, --duration)`);
+    } else if (f.at + length > s.durationMs) {
       problems.push({ path: `faults[${f.index}]`, message: `${f.kind} at ${formatDuration(f.at)} lasts until ${formatDuration(f.at + length)}, past the end of the run (${formatDuration(s.durationMs)}); start it earlier, shorten it or lengthen duration` });
     } else if (repeats) {
       const fit = Math.min(repeats.times, Math.floor((s.durationMs - f.at - length) / repeats.every) + 1);

@@ -4,13 +4,13 @@
 import { z } from 'zod';
 import { GENERATOR_NAMES, generatorOptions, intIn, mapping, numberIn, size, type GeneratorName, type GeneratorOptions } from '../../loads/generators/options.ts';
 import type { Rate, Shape } from '../../loads/generators/shape.ts';
-import { formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
-import { DAEMONS, POLICIES, type DaemonName, type Policy } from './names.ts';
+import { BYTE_RATE_JSON_SCHEMA, DURATION_JSON_SCHEMA, formatDuration, parseByteRate, parseDuration, UnitError } from './units.ts';
+import { DAEMONS, LOG_FORMATS, POLICIES, type DaemonName, type LogFormat, type Policy } from './names.ts';
 
 const MAX_BACKLOG_WAIT_MS = 10 * 60 * 1000; // the kernel's EINVAL bound
 const U32_MAX = 4294967295;
 
-function unit<T>(parse: (v: unknown) => T) {
+function unit<T>(parse: (v: unknown) => T, jsonSchema: Record<string, unknown>) {
   return z.any().transform((v, ctx) => {
     try {
       return parse(v);
@@ -19,12 +19,12 @@ function unit<T>(parse: (v: unknown) => T) {
       ctx.addIssue({ code: 'custom', message: err.message });
       return z.NEVER;
     }
-  });
+  }).meta(jsonSchema);
 }
 
 /** A duration in ms within [minMs, maxMs]. */
 const duration = (minMs = 0, maxMs = Number.MAX_SAFE_INTEGER) =>
-  unit(parseDuration).refine((ms) => ms >= minMs && ms <= maxMs, {
+  unit(parseDuration, DURATION_JSON_SCHEMA).refine((ms) => ms >= minMs && ms <= maxMs, {
     error: `a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`,
   });
 
@@ -66,7 +66,8 @@ const shapeSchema = z.union([
 
 const loadCommon = {
   /** a label for reports; default GENERATOR-INDEX */
-  name: z.string({ error: 'a label (text)' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a label of letters, digits, ".", "_" or "-"' }).optional(),
+  name: z.string({ error: 'a label (text)' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a label of letters, digits, ".", "_" or "-"' })
+    .max(64, { error: 'a label of at most 64 characters (it names scratch directories)' }).optional(),
   processes: intIn(1, 256, 'a number of processes from 1 to 256').default(1),
   rate: rate.default('max'),
   shape: shapeSchema.default({ kind: 'steady' }),
@@ -103,18 +104,24 @@ const faultBase = {
   repeat: repeat.optional(),
 };
 const windowFor = duration(1);
+/** stall-daemon and crash act on the registered daemon, or on a process the command daemon names
+ *  in daemon.processes (a collector, a forwarder): its supervisor restarts it, not the harness */
+const processName = z.string({ error: 'a process name from daemon.processes' }).regex(/^[A-Za-z0-9._-]+$/, { error: 'a process name from daemon.processes (letters, digits, ".", "_", "-")' }).optional();
 const FAULT_KINDS = ['stall-daemon', 'slow-disk', 'freeze-fs', 'disk-full', 'crash', 'cpu-starve',
   'memory-squeeze', 'plugin-stall', 'late-start', 'burst'] as const;
 
 const faultSchema = z.discriminatedUnion('kind', [
   /** SIGSTOP the daemon, SIGCONT after `for` */
-  mapping('a stall-daemon fault', { kind: z.literal('stall-daemon'), ...faultBase, for: windowFor }),
-  /** the log's device accepts writes at `rate` (for: omitted = until the end) */
+  mapping('a stall-daemon fault', { kind: z.literal('stall-daemon'), ...faultBase, for: windowFor, process: processName }),
+  /** the log's writes go at `rate` and/or take `latency` more each (for: omitted = until the end) */
   mapping('a slow-disk fault', {
     kind: z.literal('slow-disk'), ...faultBase, for: windowFor.optional(),
-    rate: unit(parseByteRate).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }),
-    method: z.enum(['auto', 'blkio-throttle', 'io-max', 'dm-delay'], { error: 'one of auto, blkio-throttle, io-max, dm-delay' }).default('auto'),
-  }),
+    rate: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }).optional(),
+    /** added to every write, as field reports give it ("writes above 200 ms") */
+    latency: duration(1, 60_000).optional(),
+    method: z.enum(['auto', 'fuse', 'blkio-throttle', 'io-max', 'dm-delay'], { error: 'one of auto, fuse, blkio-throttle, io-max, dm-delay' }).default('auto'),
+  }).refine((f) => f.rate !== undefined || f.latency !== undefined, { error: 'a slow-disk needs a rate (SIZE/s), a latency (per write), or both' })
+    .refine((f) => f.latency === undefined || f.method === 'auto' || f.method === 'fuse', { path: ['latency'], error: 'latency needs method auto or fuse (the cgroup throttles only limit the rate)' }),
   /** fsfreeze the log's filesystem, thaw after `for` */
   mapping('a freeze-fs fault', { kind: z.literal('freeze-fs'), ...faultBase, for: windowFor }),
   /** fill the log's filesystem leaving `leave` free; free it after `for` (omitted = at the end) */
@@ -124,7 +131,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   }),
   /** SIGKILL the daemon; restart it after `restart_after` ("never": leave it dead) */
   mapping('a crash fault', {
-    kind: z.literal('crash'), ...faultBase,
+    kind: z.literal('crash'), ...faultBase, process: processName,
     restart_after: z.union([z.literal('never'), duration()], { error: 'a duration, or "never"' }).default(1000),
   }),
   /** cap the daemon's CPU to `cpu` cores (0.1 = a tenth of one core) */
@@ -168,6 +175,9 @@ const faultSchema = z.discriminatedUnion('kind', [
 // ---- daemon, kernel, expect --------------------------------------------------------------------
 
 
+const jsonPath = z.string({ error: 'a field name or dotted path, e.g. sequence or event.serial' })
+  .regex(/^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/, { error: 'a field name or dotted path, e.g. sequence or event.serial' });
+
 const confMap = z.record(
   z.string().regex(/^[a-z_][a-z0-9_]*$/, { error: 'auditd.conf keys are lower-case words with "_"' }),
   z.union([
@@ -203,8 +213,23 @@ const daemonSchema = mapping('daemon', {
   }).default({}),
   /** for `command`: the command line that registers as the audit daemon */
   command: z.union([z.string().min(1), z.array(z.string()).min(1)], { error: 'a command line (text or list of words)' }).optional(),
-  /** for `command`: the path of the log it writes */
+  /** for `command`: the path of the log it writes (default @LOGDIR@/audit.log; @LOGDIR@ and
+   *  @CONFDIR@ are directories the harness makes for the run, see docs/daemons.md) */
   log: z.string({ error: 'a path to the daemon\'s log file' }).min(1).optional(),
+  /** for `command`: the log's line format: RAW audit lines, or ENRICHED (RAW, then 0x1D and
+   *  interpreted fields), as auditd's log_format writes them */
+  log_format: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).optional(),
+  /** for log_format json: the daemon's field names (dotted paths), see docs/daemons.md */
+  json: mapping('json', {
+    serial: jsonPath.describe('the event serial: a number, or "SEC.MSEC:SERIAL"'),
+    type: jsonPath.describe('the record type: a number (1300) or a name (SYSCALL)'),
+    time: jsonPath.optional(),
+    records: jsonPath.optional(),
+    body: jsonPath.optional(),
+  }).optional(),
+  /** for `command`: other processes of the setup by name -> pid file, for faults with `process:` */
+  processes: z.record(z.string().regex(/^[A-Za-z0-9._-]+$/, { error: 'a process name (letters, digits, ".", "_", "-")' }),
+    z.string({ error: 'a pid file path (may use @CONFDIR@)' }).min(1)).optional(),
   /** for `command`: a JSON stats file it writes, read for `events: { droppedQueueFull, notWritten }` */
   stats: z.string({ error: 'a path to the daemon\'s JSON stats file' }).min(1).optional(),
 });
@@ -223,7 +248,7 @@ const kernelSchema = mapping('kernel', {
 const expectSchema = mapping('expect', {
   /** peak daemon RSS; "hwm": derived from the daemon's queue high-water mark */
   peak_rss_max: z.union([z.literal('hwm'), size(1)], { error: 'a size (e.g. 256MiB) or "hwm"' }).optional(),
-  rss_slope_max: unit(parseByteRate).optional(),
+  rss_slope_max: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).optional(),
   /** ignore this much of the start when fitting the RSS slope */
   warmup: duration().optional(),
   oom_kills_max: intIn(0, 1e9, 'an integer >= 0').optional(),
@@ -236,7 +261,7 @@ const expectSchema = mapping('expect', {
   throughput_min: numberIn(0, 1e12, 'events per second (a number >= 0)').optional(),
   backlog_wait_max: duration().optional(),
   /** `auditstorm baseline check` tolerances, e.g. { peak_rss: +10%, events_per_sec: -10% } */
-  tolerance: z.record(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
+  tolerance: z.partialRecord(z.enum(['peak_rss', 'events_per_sec', 'kernel_lost', 'silent_loss', 'backlog_wait', 'oom_kills']),
     z.union([z.string(), z.number()]), { error: 'a map of figure -> tolerance, e.g. peak_rss: +10%' }).optional(),
 }).default({});
 
@@ -244,8 +269,10 @@ const expectSchema = mapping('expect', {
 
 export const scenarioFileSchema = mapping('a scenario', {
   name: z.string({ error: 'a scenario name: lower-case letters, digits and "-"' })
-    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'a scenario name: lower-case letters, digits and "-"' }),
-  description: z.string({ error: 'a one-line description (text)' }).min(1, { error: 'a one-line description (text)' }),
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'a scenario name: lower-case letters, digits and "-"' })
+    .max(64, { error: 'a scenario name of at most 64 characters (it names the results directory)' }),
+  description: z.string({ error: 'a one-line description (text)' }).min(1, { error: 'a one-line description (text)' })
+    .max(1000, { error: 'a one-line description of at most 1000 characters' }),
   duration: duration(1000, 30 * 86_400_000),
   seed: intIn(0, U32_MAX, `an integer from 0 to ${U32_MAX}`).optional(),
   kernel: kernelSchema.default({ backlog_limit: 8192, backlog_wait_time: 60_000, rate_limit: 0, failure: 1 }),
@@ -258,9 +285,10 @@ export const scenarioFileSchema = mapping('a scenario', {
 }).superRefine((s, ctx) => {
   if (s.daemon.name === 'command') {
     if (!s.daemon.command) ctx.addIssue({ code: 'custom', path: ['daemon', 'command'], message: 'required when daemon.name is command: the command line to run' });
-    if (!s.daemon.log) ctx.addIssue({ code: 'custom', path: ['daemon', 'log'], message: 'required when daemon.name is command: the path of its log' });
+    if (s.daemon.log_format === 'json' && !s.daemon.json) ctx.addIssue({ code: 'custom', path: ['daemon', 'json'], message: 'required with log_format json: the field names, e.g. {serial: sequence, type: type, records: messages, body: data}' });
+    if (s.daemon.json && s.daemon.log_format !== 'json') ctx.addIssue({ code: 'custom', path: ['daemon', 'json'], message: 'only with log_format json' });
   } else {
-    for (const key of ['command', 'log', 'stats'] as const) {
+    for (const key of ['command', 'log', 'log_format', 'json', 'processes', 'stats'] as const) {
       if (s.daemon[key] !== undefined) ctx.addIssue({ code: 'custom', path: ['daemon', key], message: `only for daemon.name command (this is ${s.daemon.name}); remove it` });
     }
   }
@@ -280,6 +308,10 @@ export const scenarioFileSchema = mapping('a scenario', {
     }
   });
   s.faults.forEach((f, i) => {
+    if ('process' in f && f.process !== undefined && !(s.daemon.processes && f.process in s.daemon.processes)) {
+      const names = Object.keys(s.daemon.processes ?? {});
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'process'], message: `no process "${f.process}" in daemon.processes (${names.length ? `have: ${names.join(', ')}` : 'none: only a command daemon names processes'})` });
+    }
     if (f.at >= s.duration) {
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'at'], message: `must be before the end of the run (${formatDuration(s.duration)})` });
     }
@@ -296,9 +328,9 @@ type ParsedFault = Parsed['faults'][number];
 
 // ---- the typed result the runner uses ------------------------------------------------------------
 
-export type { DaemonName, Policy };
+export type { DaemonName, Policy, LogFormat };
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES };
+export { GENERATOR_NAMES, FAULT_KINDS, DAEMONS, POLICIES, LOG_FORMATS };
 
 export type LoadSpec = {
   [G in GeneratorName]: {
@@ -358,7 +390,12 @@ export interface Scenario {
     /** auditd.conf keys for the daemon that runs: `config` with `config_for[name]` merged over it */
     config: Record<string, string>;
     command: string[] | null;
+    /** command: as written, placeholders kept (the adapter fills them in at start) */
     log: string | null;
+    logFormat: LogFormat;
+    /** log_format json: the daemon's field names */
+    json: { serial: string; type: string; time?: string; records?: string; body?: string } | null;
+    processes: Record<string, string>;
     stats: string | null;
   };
   loads: LoadSpec[];
@@ -372,6 +409,10 @@ export interface ScenarioOverrides {
   policy?: Policy;
   /** a duration text ("30s") or milliseconds */
   duration?: string | number;
+  /** the command daemon's command line (implies daemon command), its log and log format */
+  command?: string;
+  log?: string;
+  logFormat?: LogFormat;
 }
 
 export interface ScenarioSource {
@@ -426,6 +467,9 @@ export function toScenario(p: Parsed, extra: { seed: number; rulesPath: string; 
         .map(([k, v]) => [k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)])),
       command: splitCommand(p.daemon.command),
       log: p.daemon.log ?? null,
+      logFormat: p.daemon.log_format ?? 'raw',
+      json: p.daemon.json ?? null,
+      processes: p.daemon.processes ?? {},
       stats: p.daemon.stats ?? null,
     },
     loads,

@@ -150,3 +150,19 @@ export function parseByteRate(value: unknown): number {
   if (!m) throw new UnitError(`${show(value)} is not ${PER_SECOND_HELP} (the "/s" is required)`);
   return parseSize(m[1]);
 }
+
+/** What a duration, a size and a byte rate look like, for the scenario file's JSON Schema
+ *  (editor completion and checks); the parsers above stay the authority. */
+const NUM = String.raw`\d+(\.\d+)?`;
+export const DURATION_JSON_SCHEMA = {
+  type: 'string', pattern: String.raw`^\s*(${NUM}d)?(${NUM}h)?(${NUM}m)?(${NUM}s)?(${NUM}ms)?\s*$`,
+  description: DURATION_HELP, examples: ['500ms', '10s', '2m', '1h30m'],
+};
+const SIZE_PATTERN = String.raw`${NUM}\s*(B|KiB|MiB|GiB|TiB|kB|KB|MB|GB|TB)`;
+export const SIZE_JSON_SCHEMA = {
+  type: 'string', pattern: String.raw`^\s*${SIZE_PATTERN}\s*$`, description: SIZE_HELP, examples: ['64KiB', '256MiB'],
+};
+export const BYTE_RATE_JSON_SCHEMA = {
+  anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: String.raw`^\s*${SIZE_PATTERN}\s*/s$` }],
+  description: PER_SECOND_HELP, examples: ['2MiB/s', 1048576],
+};

@@ -27,6 +27,8 @@ export interface LogScan {
   /** of those, events with every record the kernel emits for them (see completeness below) */
   complete: number;
   incomplete: number;
+  /** the incomplete events, by serial */
+  incompleteSerials: SerialSet;
   /** for the incomplete events, the records missing, by type name (PATH counts each item) */
   missingRecords: Record<string, number>;
   /** events of the run with some record written more than once */
@@ -43,7 +45,7 @@ export interface LogScan {
   lossNotices: number;
   /** lines the format does not read as an audit record */
   malformedLines: number;
-  /** records by type name, for the run's events */
+  /** records by type name, of the run's events (from their SYSCALL or user record on) */
   byType: Record<string, number>;
   /** the run's events per second of their timestamps, for the report */
   perSecond: Map<number, number>;
@@ -67,7 +69,6 @@ interface OpenEvent {
   proctitle: number;
   cwd: number;
   dupRecords: number;
-  types: string[];
 }
 
 const NONE = -1;
@@ -99,6 +100,11 @@ function popcount(v: number): number {
 
 export class LogScanner {
   private readonly open = new Map<number, OpenEvent>();
+  /** the open serials in arrival order, a ring (a Map's oldest entry is slow to reach once many
+   *  entries before it were deleted) */
+  private readonly order: Float64Array;
+  private head = 0;
+  private tail = 0;
   /** serials of every event already judged (any auid), to tell a late SYSCALL from a new one */
   private readonly judged = new SerialSet();
   private readonly dupSerials = new SerialSet();
@@ -113,8 +119,9 @@ export class LogScanner {
     this.format = o.format ?? ENRICHED;
     this.loadPids = new Set(o.loadPids ?? []);
     this.window = o.window ?? 4096;
+    this.order = new Float64Array(this.window + 2);
     this.out = {
-      events: 0, complete: 0, incomplete: 0, missingRecords: {}, duplicates: 0, duplicateRecords: 0,
+      events: 0, complete: 0, incomplete: 0, incompleteSerials: new SerialSet(), missingRecords: {}, duplicates: 0, duplicateRecords: 0,
       serials: new SerialSet(), byLoadPid: new Map(), lateRecords: 0, lossNotices: 0, malformedLines: 0,
       byType: {}, perSecond: new Map(), lines: 0,
     };
@@ -124,11 +131,13 @@ export class LogScanner {
     this.out.lines++;
     if (!line) return;
     const r = this.format.parse(line);
-    if (!r) {
+    if (!r || (Array.isArray(r) && r.length === 0)) {
       this.out.malformedLines++;
       return;
     }
-    this.record(r);
+    // a format may read a whole event from one line (JSON lines with the event's records)
+    if (Array.isArray(r)) for (const x of r) this.record(x);
+    else this.record(r);
   }
 
   record(r: LogRecord): void {
@@ -139,8 +148,10 @@ export class LogScanner {
         this.late(r);
         return;
       }
-      ev = { sec: r.sec, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, dupRecords: 0, types: [] };
+      ev = { sec: r.sec, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, dupRecords: 0 };
       this.open.set(r.serial, ev);
+      this.order[this.tail] = r.serial;
+      this.tail = (this.tail + 1) % this.order.length;
       if (this.open.size > this.window) this.judgeOldest();
     }
     const t = r.typeNumber;
@@ -171,7 +182,8 @@ export class LogScanner {
       ev.user = true;
       this.claim(ev, r.body);
     }
-    ev.types.push(r.type);
+    // records after the event's SYSCALL (the kernel emits it first); LOGIN events included
+    if (ev.ours) this.out.byType[r.type] = (this.out.byType[r.type] ?? 0) + 1;
   }
 
   /** All lines read: judge what is still open. */
@@ -199,14 +211,15 @@ export class LogScanner {
   }
 
   private judgeOldest(): void {
-    const [serial, ev] = this.open.entries().next().value as [number, OpenEvent];
+    const serial = this.order[this.head]!;
+    this.head = (this.head + 1) % this.order.length;
+    const ev = this.open.get(serial)!;
     this.open.delete(serial);
     this.judged.add(serial);
     if (!ev.ours || ev.login) return;
     const o = this.out;
     o.serials.add(serial);
     o.events++;
-    for (const type of ev.types) o.byType[type] = (o.byType[type] ?? 0) + 1;
     if (ev.dupRecords) {
       o.duplicateRecords += ev.dupRecords;
       if (this.dupSerials.add(serial)) o.duplicates++;
@@ -214,6 +227,7 @@ export class LogScanner {
     const missing = missingOf(ev);
     if (missing) {
       o.incomplete++;
+      o.incompleteSerials.add(serial);
       for (const [k, v] of Object.entries(missing)) o.missingRecords[k] = (o.missingRecords[k] ?? 0) + v;
     } else {
       o.complete++;

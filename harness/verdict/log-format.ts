@@ -18,8 +18,9 @@ export interface LogRecord {
 
 export interface LogFormat {
   readonly name: string;
-  /** one line (without its newline) to a record; null for a line that is not one */
-  parse(line: string): LogRecord | null;
+  /** one line (without its newline) to a record, or to an event's records (a line per event);
+   *  null for a line that is not one */
+  parse(line: string): LogRecord | LogRecord[] | null;
 }
 
 const GS = '\x1d';
@@ -39,10 +40,11 @@ function parseRaw(line: string, cutEnriched: boolean): LogRecord | null {
   return { type, typeNumber: recordTypeNumber(type) ?? null, sec: stamp.sec, serial: stamp.serial, body };
 }
 
-export const RAW: LogFormat = { name: 'raw', parse: (line) => parseRaw(line, false) };
-export const ENRICHED: LogFormat = { name: 'enriched', parse: (line) => parseRaw(line, true) };
+export const RAW = { name: 'raw', parse: (line: string): LogRecord | null => parseRaw(line, false) } satisfies LogFormat;
+export const ENRICHED = { name: 'enriched', parse: (line: string): LogRecord | null => parseRaw(line, true) } satisfies LogFormat;
 
 export const FORMATS: Record<string, LogFormat> = { raw: RAW, enriched: ENRICHED };
+// JSON lines need the daemon's field names: log-format-json.ts (daemon.log_format json)
 
 /** The format for a daemon's `log_format` setting (case-insensitive); ENRICHED reads RAW too. */
 export function logFormat(name: string | null | undefined): LogFormat {

@@ -2,7 +2,7 @@
 // generator process already parsed (sizes in bytes). Shared by the scenario schema and the
 // generators, so the defaults live in one place.
 import { z } from 'zod';
-import { parseSize, UnitError } from '../../harness/scenario/units.ts';
+import { parseSize, SIZE_JSON_SCHEMA, UnitError } from '../../harness/scenario/units.ts';
 import { isUserMessageType } from '../../harness/kernel/record-types.ts';
 import { MAX_USER_MESSAGE_TEXT } from '../../harness/kernel/codec.ts';
 
@@ -41,7 +41,7 @@ export const size = (min = 0, max = Number.MAX_SAFE_INTEGER, what = 'size') =>
       ctx.addIssue({ code: 'custom', message: err.message });
       return z.NEVER;
     }
-  });
+  }).meta(SIZE_JSON_SCHEMA);
 
 const scratchFiles = intIn(1, 10_000, 'a number of scratch files from 1 to 10000');
 

@@ -35,7 +35,7 @@ t.test('all pass: exit 0, artifacts written', async (t) => {
   const r = collect(dir);
   t.equal(r.status, 0, r.stderr);
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
-  t.match(junit, /<testsuite name="a tsauditd:block" tests="2" failures="0"/);
+  t.match(junit, /<testsuite name="a with tsauditd:block" tests="2" failures="0"/, "the report's JUnit writer (harness/report/junit.ts)");
   const tap = readFileSync(join(dir, 'gate.tap'), 'utf8');
   t.match(tap, /1\.\.2/);
   t.match(tap, /ok 2 - b tsauditd:block/);
@@ -51,7 +51,7 @@ t.test('a failing run and a run without summary: exit 1, both reported', async (
   const r = collect(dir);
   t.equal(r.status, 1);
   const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
-  t.match(junit, /<failure message="actual 1, limit 2">d<\/failure>/);
+  t.match(junit, /<failure message="actual [^"]+, limit [^"]+" type="assertion">d<\/failure>/);
   t.match(junit, /c:auditd \(exit 3\)/);
   t.match(readFileSync(join(dir, 'gate.tap'), 'utf8'), /not ok 2 - b tsauditd:block/);
   t.match(readFileSync(join(dir, 'summary.md'), 'utf8'), /FAIL \(2 of 3\)/);

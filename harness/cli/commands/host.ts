@@ -60,6 +60,26 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
       return r.failed.length ? ExitCode.FAILED : ExitCode.OK;
     }));
 
+  program.command('host-snapshot')
+    .description('save the host state a CI job found (audit settings, rules, cgroups, mounts), or compare the host with it (exit 1 on a difference)')
+    .option('--save <file>', 'write the snapshot')
+    .option('--against <file>', 'compare with a saved snapshot (without: with a clean host)')
+    .action((opts: { save?: string; against?: string }) => run(async () => {
+      const { takeHostSnapshot, diffHostSnapshot, CLEAN_HOST } = await import('../../host/host-snapshot.ts');
+      const { readFileSync, writeFileSync } = await import('node:fs');
+      const now = takeHostSnapshot();
+      if (opts.save) {
+        writeFileSync(opts.save, `${JSON.stringify(now, null, 2)}\n`);
+        console.log(`host snapshot: ${opts.save} (enabled ${now.audit?.enabled ?? '?'}, pid ${now.audit?.pid ?? '?'}, ${now.rules.length} rule(s))`);
+        return ExitCode.OK;
+      }
+      const before = opts.against ? JSON.parse(readFileSync(opts.against, 'utf8')) : CLEAN_HOST;
+      const diff = diffHostSnapshot(before, now);
+      for (const d of diff) console.log(`host differs: ${d}`);
+      if (!diff.length) console.log(`host as found${opts.against ? ` (${opts.against})` : ' (a clean host: no snapshot given)'}`);
+      return diff.length ? ExitCode.FAILED : ExitCode.OK;
+    }));
+
   program.command('setup')
     .description('install or check what runs need beyond npm (Debian auditd tools, disk tools, the native socket)')
     .option('--quiet', 'print only problems')

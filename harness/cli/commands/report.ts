@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { CompareResult } from '../../compare/compare-runs.ts';
 import { DEFAULT_COMPARE_DAEMONS as DEFAULT_DAEMONS } from '../../scenario/names.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CliError } from '../output.ts';
+import { CliError, jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 import { runOne } from './run.ts';
 
 type Runner = (fn: () => Promise<number>) => void;
@@ -53,14 +53,14 @@ export function registerReportCommands(program: Command, run: Runner): void {
       return ExitCode.OK;
     }));
 
-  program.command('compare')
+  jsonOptions(program.command('compare'), 'compare.json')
     .argument('<scenario-or-dirs...>', 'a scenario (runs it once per daemon), or two or more results folders')
     .description('compare daemons on one scenario: compare.json, a table, and compare.html with the curves overlaid')
     .option('--daemons <list>', `daemons to run, NAME or NAME:POLICY, comma-separated (default ${DEFAULT_DAEMONS})`)
     .option('--repeat <n>', 'run each daemon N times, alternating the order each round', '1')
     .option('--duration <duration>', 'override the scenario duration of each run (e.g. 30s)')
     .option('--out <dir>', 'results root (default results/)')
-    .action((args: string[], opts: { daemons?: string; repeat: string; duration?: string; out?: string }) => run(async () => {
+    .action((args: string[], opts: { daemons?: string; repeat: string; duration?: string; out?: string } & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const { compareDirs, compareScenario, isRunDir, parseDaemons } = await import('../../compare/compare-runs.ts');
       let result: CompareResult;
       const dirs = args.filter((a) => isRunDir(a));
@@ -83,8 +83,10 @@ export function registerReportCommands(program: Command, run: Runner): void {
       console.log(`\n${result.table}`);
       console.log(`compare.json, compare.txt, compare.html: ${result.outDir}`);
       // The comparison is the product: verdicts are in the table (unbounded is meant to fail).
-      return result.interrupted ? 130 : ExitCode.OK;
-    }));
+      const { readFileSync } = await import('node:fs');
+      return { code: result.interrupted ? (result.interruptExitCode ?? 130) : ExitCode.OK,
+        result: JSON.parse(readFileSync(join(result.outDir, 'compare.json'), 'utf8')) };
+    })));
 
   const baseline = program.command('baseline').description('save a run\'s key figures, or gate a run against them');
   baseline.command('save')

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { DeriveOverrides } from '../../reproduce/derive.ts';
 import { POLICIES, type Policy } from '../../scenario/names.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CliError } from '../output.ts';
+import { CliError, jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 
 interface ReproduceCliOptions {
   out?: string;
@@ -65,7 +65,7 @@ function overridesFrom(u: Units, opts: ReproduceCliOptions): DeriveOverrides {
 }
 
 export function registerReproduceCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
-  program.command('reproduce')
+  jsonOptions(program.command('reproduce'), 'reproduce.json')
     .argument('<bundle>', 'a directory with what the field sent: auditctl -s/-l, rules, audit.log(s), dmesg/journal, meminfo, auditd.conf, notes')
     .description('derive a scenario from a field bundle, run it with tsauditd unbounded/block/drop, and say whether the symptom reproduced; exit 0 reproduced, 1 not, 2 unusable bundle, 3 environment')
     .option('--out <dir>', 'results root (default results/)')
@@ -82,7 +82,7 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
     .option('--search', 'if unbounded does not show the symptom: raise the offered load (then lower the drain) step by step until it does')
     .option('--search-steps <n>', 'at most this many search steps (default 6)')
     .option('--search-step <duration>', 'each search step\'s run length (default 10s)')
-    .action((bundle: string, opts: ReproduceCliOptions) => run(async () => {
+    .action((bundle: string, opts: ReproduceCliOptions & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const [{ deriveFromBundle, UnusableBundleError }, { BundleError }, { formatBundleReport, formatDerived }, { reproduce }, { scaleToHost }, units] =
         await Promise.all([
           import('../../reproduce/derive.ts'), import('../../reproduce/bundle-files.ts'), import('../../reproduce/print-derived.ts'),
@@ -122,7 +122,9 @@ export function registerReproduceCommands(program: Command, run: (fn: () => Prom
       console.log(`\n${result.conclusion}`);
       if (result.advice.length) console.log(['What to change:', ...result.advice.map((a) => `  - ${a}`)].join('\n'));
       console.log(`reproduce.json: ${result.dir}/reproduce.json`);
-      if (opts.dryRun) return ExitCode.OK;
-      return result.reproduced ? ExitCode.OK : ExitCode.FAILED;
-    }));
+      const { readFileSync } = await import('node:fs');
+      const json: unknown = JSON.parse(readFileSync(`${result.dir}/reproduce.json`, 'utf8'));
+      const noRun = !opts.dryRun && !result.reproduced && result.runs.length > 0 && result.runs.every((r) => r.invalid);
+      return { code: opts.dryRun || result.reproduced ? ExitCode.OK : noRun ? ExitCode.ENVIRONMENT : ExitCode.FAILED, result: json };
+    })));
 }

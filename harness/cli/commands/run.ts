@@ -1,10 +1,11 @@
 // run, start: a scenario against a daemon, with a live status line and a verdict a CI job can gate on.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { DAEMONS, POLICIES, type DaemonName, type Policy } from '../../scenario/names.ts';
+import { DAEMONS, LOG_FORMATS, POLICIES, type DaemonName, type LogFormat, type Policy } from '../../scenario/names.ts';
+import type { ScenarioOverrides } from '../../scenario/schema.ts';
 import type { RunOutcome } from '../../run/run-scenario.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CliError } from '../output.ts';
+import { CliError, jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 // a pure function over the summary (imports types only); everything else is imported when a
 // command runs: the CLI loads only the command it runs.
 import { namedLoss } from '../../verdict/accounting.ts';
@@ -12,6 +13,9 @@ import { namedLoss } from '../../verdict/accounting.ts';
 export interface RunCliOptions {
   daemon?: string;
   policy?: string;
+  command?: string;
+  log?: string;
+  logFormat?: string;
   duration?: string;
   out?: string;
   quiet?: boolean;
@@ -23,6 +27,22 @@ function checkChoice<T extends string>(flag: string, value: string | undefined, 
   return value as T;
 }
 
+/** --command, --log, --log-format: any library scenario against a command daemon, unchanged. */
+function commandOverrides(opts: RunCliOptions): Pick<ScenarioOverrides, 'command' | 'log' | 'logFormat'> {
+  return {
+    ...(opts.command !== undefined ? { command: opts.command } : {}),
+    ...(opts.log !== undefined ? { log: opts.log } : {}),
+    ...(opts.logFormat !== undefined ? { logFormat: checkChoice<LogFormat>('--log-format', opts.logFormat, LOG_FORMATS) } : {}),
+  };
+}
+
+function commandOptions(cmd: Command): Command {
+  return cmd
+    .option('--command <line>', 'with --daemon command: the daemon\'s command line (@LOG@, @LOGDIR@, @CONFDIR@ are filled in; docs/daemons.md)')
+    .option('--log <path>', 'with --daemon command: the log it writes (default @LOGDIR@/audit.log)')
+    .option('--log-format <format>', `with --daemon command: ${LOG_FORMATS.join(', ')} (default raw)`);
+}
+
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 
 export function verdictLine(o: RunOutcome): string {
@@ -30,8 +50,10 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, named loss ${namedLoss(m.events)}, silent loss ${m.events.silentLoss}, ` +
-    `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, lost by name ${namedLoss(m.events)} ` +
+    `(kernel ${m.events.lost.kernelDropped} by serial, daemon ${m.events.lost.daemonDropped ?? 'n/a'}+${m.events.lost.daemonNotWritten ?? 'n/a'}), ` +
+    `silent loss ${m.events.silentLoss}${m.events.silentLossBound !== undefined ? `..${m.events.silentLossBound}` : ''}, ` +
+    `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost} records` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }
 
@@ -41,9 +63,11 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
   ]);
   const daemon = checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS);
   const policy = checkChoice<Policy>('--policy', opts.policy, POLICIES);
-  const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration });
+  const scenario = loadScenario(resolveScenarioPath(scenarioArg), { daemon, policy, duration: opts.duration, ...commandOverrides(opts) });
   for (const w of scenario.source.warnings) console.error(`warning: ${w}`);
-  const status = statusLine({ quiet: !!opts.quiet, tty: !!process.stdout.isTTY && !process.env.CI });
+  // NO_COLOR and TERM=dumb: no escape sequences, so no redrawn status line either
+  const tty = !!process.stdout.isTTY && !process.env.CI && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const status = statusLine({ quiet: !!opts.quiet, tty });
   let outcome: RunOutcome;
   try {
     outcome = await runScenario({
@@ -59,7 +83,7 @@ export async function runOne(scenarioArg: string, opts: RunCliOptions): Promise<
 }
 
 export function registerRunCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
-  program.command('run')
+  jsonOptions(commandOptions(program.command('run')), 'the run\'s summary.json')
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('run a scenario against a daemon on the real kernel; exit 0 pass, 1 fail, 2 bad input, 3 environment')
     .option('--daemon <name>', `daemon under test: ${DAEMONS.join(', ')}`)
@@ -67,12 +91,12 @@ export function registerRunCommands(program: Command, run: (fn: () => Promise<nu
     .option('--duration <duration>', 'override the scenario duration (e.g. 30s)')
     .option('--out <dir>', 'results root (default results/)')
     .option('--quiet', 'print only the verdict (for CI)')
-    .action((scenario: string, opts: RunCliOptions) => run(async () => {
+    .action((scenario: string, opts: RunCliOptions & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const outcome = await runOne(scenario, opts);
       console.log(verdictLine(outcome));
       console.log(`results: ${outcome.dir}`);
-      return outcome.exitCode;
-    }));
+      return { code: outcome.exitCode, result: outcome.summary };
+    })));
 
   program.command('start')
     .description('the main job: slow-writer with tsauditd under block and under unbounded, side by side')
@@ -110,7 +134,15 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
       return out.exitCode;
     }));
 
-  program.command('validate')
+  program.command('schema')
+    .description('print the scenario file\'s JSON Schema (for editors: auditstorm schema > scenario.schema.json)')
+    .action(() => run(async () => {
+      const { scenarioJsonSchemaText } = await import('../../scenario/json-schema.ts');
+      process.stdout.write(scenarioJsonSchemaText());
+      return ExitCode.OK;
+    }));
+
+  commandOptions(program.command('validate'))
     .argument('<scenario>', 'a scenario file, or the name of one in loads/scenarios/')
     .description('check a scenario file against the schema; errors name file:line:col, the field, the value and what is allowed')
     .option('--daemon <name>', 'validate with this daemon override')
@@ -120,6 +152,7 @@ export function registerScenarioCommands(program: Command, run: (fn: () => Promi
       const out = validateCommand(scenario, {
         daemon: checkChoice<DaemonName>('--daemon', opts.daemon, DAEMONS),
         policy: checkChoice<Policy>('--policy', opts.policy, POLICIES),
+        ...commandOverrides(opts),
       });
       printOutput(out);
       return out.exitCode;

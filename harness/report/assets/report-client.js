@@ -128,7 +128,8 @@
         var vals = s.values;
         if (!vals) { vals = new Array(n); for (var i = 0; i < n; i++) vals[i] = s.constant; }
         cols.push(vals);
-        series.push({ label: s.label, stroke: s.color, width: s.kind === 'limit' ? 1.5 : 1.5, dash: s.kind === 'limit' || s.dash ? [6, 4] : undefined, spanGaps: false, value: function (u, v) { return fmt(v); } });
+        series.push({ label: s.label, stroke: s.color, width: 1.5, dash: s.kind === 'limit' || s.dash ? [6, 4] : undefined, spanGaps: false,
+          points: { show: s.kind !== 'limit' }, value: function (u, v) { return fmt(v); } });
       }
     });
     var width = innerWidth(el);

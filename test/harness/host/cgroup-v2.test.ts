@@ -17,8 +17,10 @@ t.test('memory limit, usage, peak, oom_kill', async (t) => {
   const cg = fakeGroup(t, {
     'memory.max': 'max\n', 'memory.swap.max': 'max\n', 'memory.current': '1234567\n', 'memory.peak': '2345678\n',
     'memory.events': 'low 0\nhigh 0\nmax 12\noom 2\noom_kill 2\noom_group_kill 0\n', 'cgroup.procs': '',
+    'memory.stat': 'anon 1000000\nfile 200000\nkernel 34567\nshmem 0\nfile_mapped 0\n',
   });
-  t.same(cg.memoryUsage(), { usageBytes: 1234567, peakBytes: 2345678, limitBytes: null, oomKills: 2 });
+  t.same(cg.memoryUsage(), { usageBytes: 1234567, peakBytes: 2345678, limitBytes: null, oomKills: 2, anonBytes: 1000000, fileBytes: 200000 },
+    'memory.stat splits usage into anon and file (page cache)');
   cg.setMemoryLimit(64 * 1024 * 1024);
   t.equal(readFileSync(join(cg.dirs.memory, 'memory.max'), 'utf8'), String(64 * 1024 * 1024));
   t.equal(readFileSync(join(cg.dirs.memory, 'memory.swap.max'), 'utf8'), '0', 'no swap by default');
@@ -31,6 +33,7 @@ t.test('memory limit, usage, peak, oom_kill', async (t) => {
 t.test('no memory.peak (kernel < 5.19)', async (t) => {
   const cg = fakeGroup(t, { 'memory.max': '100\n', 'memory.current': '5\n', 'memory.events': 'oom_kill 0\n' });
   t.equal(cg.memoryUsage().peakBytes, null);
+  t.same([cg.memoryUsage().anonBytes, cg.memoryUsage().fileBytes], [null, null], 'no memory.stat: no split, usage still read');
 });
 
 t.test('cpu.max and io.max', async (t) => {

@@ -62,6 +62,9 @@ t.test('create, limit, move, usage, peak, throttles, destroy', async (t) => {
   t.ok(u.usageBytes >= 40 * MiB, `usage ${u.usageBytes} >= 40 MiB`);
   t.ok(u.peakBytes! >= u.usageBytes, 'peak >= usage');
   t.ok(ready.rssKiB * 1024 >= 40 * MiB);
+  // the 40 MiB the child touched is anonymous memory; page cache is what else the group reads/writes
+  t.ok(u.anonBytes !== null && u.anonBytes >= 40 * MiB, `memory.stat anon ${u.anonBytes} >= 40 MiB`);
+  t.ok(u.fileBytes !== null && u.fileBytes >= 0 && u.anonBytes! + u.fileBytes <= u.usageBytes + 4 * MiB, `anon + file (${u.fileBytes}) within usage`);
 
   // raise, then lower live above usage (memory-squeeze within what is reclaimable)
   cg.setMemoryLimit(256 * MiB);

@@ -69,6 +69,8 @@ t.test('samples at 10 Hz, events for OOM kills and faults, read back', async (t)
   t.ok(mid, 'a sample with every source');
   t.match(mid, { pid: daemon.pid, cgroup: { limit: 160 * MiB }, kernel: { backlogLimit: Number }, daemon: { policy: 'block', queue: { maxRecords: 700 } } });
   t.ok(mid.memAvailable! > 0);
+  t.ok(m.samples.some((s) => s.cgroup !== null && typeof s.cgroup.anon === 'number' && s.cgroup.anon > 50 * MiB && typeof s.cgroup.file === 'number'),
+    "cgroup samples carry memory.stat's anon / file split (the fixture's growth is anonymous)");
   t.ok(m.samples.some((s) => s.load.eventsPerSec > 5000 && s.load.eventsPerSec < 15000), 'load ~10k/s seen');
 
   const names = m.events.map((e) => e.event);

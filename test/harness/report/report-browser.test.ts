@@ -64,17 +64,17 @@ function checkFirstScreen(t: Test, r: PageCheck, s: RunSummary): void {
   const fs = r.firstScreen;
   t.equal(fs.answer, firstSentence(s), 'the sentence above the charts');
   t.ok(fs.barAboveCharts, 'the accounting bar comes before any chart');
-  const ev = s.metrics.events as unknown as { generated: number; logged: number; silentLoss: number; lost?: Record<string, number | null> };
+  const ev = s.metrics.events as unknown as { generated: number; logged: number; unexpected: number; silentLoss: number; lost?: Record<string, number | null> };
   t.equal(fs.generated, ev.generated, 'the bar is of the generated events');
   const seg = (k: string) => fs.segments.find((x) => x.key === k);
-  t.equal(seg('logged')?.value, ev.logged, 'logged part = events.logged');
+  t.equal(seg('logged')?.value, ev.logged - ev.unexpected, 'logged part = events.logged - events.unexpected');
   t.equal(seg('silent')?.value, ev.silentLoss, 'silent part = events.silentLoss');
   if (ev.lost) {
     t.equal(seg('kernelIdentified')?.value, ev.lost.kernelDropped, 'kernel-identified part = lost.kernelDropped');
     t.equal(seg('daemon')?.value, (ev.lost.daemonDropped ?? 0) + (ev.lost.daemonNotWritten ?? 0), 'daemon part = lost.daemonDropped + lost.daemonNotWritten');
     t.ok((seg('kernelCounted')?.value ?? 0) <= (ev.lost.kernelCounted ?? 0) + (ev.lost.kernelDroppedUnattributed ?? 0), 'kernel-counted part within the lost counter');
   }
-  t.equal(fs.segments.reduce((a, x) => a + x.value, 0), Math.max(ev.generated, ev.logged), 'the parts add up to generated');
+  t.equal(fs.segments.reduce((a, x) => a + x.value, 0), Math.max(ev.generated, ev.logged - ev.unexpected), 'the parts add up to generated');
   for (const x of fs.segments) {
     const want = (x.value / ev.generated) * fs.barWidth;
     t.ok(Math.abs(x.width - Math.max(want, x.value > 0 ? 3 : 0)) <= 2, `${x.key}: ${x.width.toFixed(1)} px for ${x.value} of ${ev.generated} (${want.toFixed(1)} px)`);
@@ -116,6 +116,28 @@ t.test('first screen, restart break, fault labels, legend inside the frame', asy
       t.ok(c.legend && c.legend.left >= c.frame.left - 0.5 && c.legend.right <= c.frame.right + 0.5 && c.legend.bottom <= c.frame.bottom + 0.5,
         `${l.width} px ${c.id}: legend inside its frame (${JSON.stringify(c.legend)} in ${JSON.stringify(c.frame)})`);
     }
+  }
+});
+
+t.test('compare.html: the first-screen answer per run, side by side', async (t) => {
+  const { compareDirs } = await import('../../../harness/compare/compare-runs.ts');
+  const root = t.testdir();
+  const a = join(root, 'a'), b = join(root, 'b');
+  await makeSyntheticRun(a, { samples: 200, scenarioName: 'x' });
+  await makeSyntheticRun(b, { samples: 200, scenarioName: 'x', daemon: 'auditd', policy: null, withDaemonStats: false, silentLoss: 700 });
+  const r = await compareDirs([a, b], root);
+  const page = await checkPage(join(r.outDir, 'compare.html'), {
+    evaluate: `Array.from(document.querySelectorAll('.card')).map((c) => ({ run: c.dataset.run, top: c.getBoundingClientRect().top,
+      answer: c.querySelector('.answer').textContent, silent: Number(c.querySelector('.seg-silent').dataset.value) }))`,
+  });
+  t.same(page.consoleErrors, []);
+  const cards = page.extra as Array<{ run: string; top: number; answer: string; silent: number }>;
+  t.same(cards.map((c) => c.run), ['tsauditd:block', 'auditd'], 'one answer per run');
+  t.equal(cards[0].top, cards[1].top, 'side by side');
+  for (const [i, dir] of [a, b].entries()) {
+    const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    t.equal(cards[i].answer, firstSentence(s), `${cards[i].run}: the same sentence as its report`);
+    t.equal(cards[i].silent, s.metrics.events.silentLoss, `${cards[i].run}: silent part from its summary`);
   }
 });
 

@@ -137,3 +137,14 @@ t.test('overlapping windows of the same kind pair by index and occurrence; summa
   writeFileSync(join(dir2, 'metrics.jsonl'), lines.join('\n'));
   t.same((await readRunData(dir2)).faults, [{ start: 1, end: 1.2, label: 'disk-stall' }], 'from summary.json');
 });
+
+t.test('one empty 100 ms bucket is sampling jitter, two or more are a gap', async (t) => {
+  const { fillJitter } = await import('../../../harness/report/run-data.ts');
+  const { EnvelopeTable } = await import('../../../harness/report/envelope.ts');
+  const table = new EnvelopeTable(['rss'] as const, 64);
+  // ticks at 0, 100, 310 (bucket 2 left empty: jitter), then nothing until 720 (buckets 4-6: a stall)
+  for (const [tMs, v] of [[0, 1], [100, 2], [310, 3], [720, 5]] as const) table.push(tMs, { rss: v });
+  const raw = table.toEnvelope();
+  t.same(raw.columns.rss.max, [1, 2, null, 3, null, null, null, 5], 'as bucketed');
+  t.same(fillJitter(raw).columns.rss.max, [1, 2, 2, 3, null, null, null, 5], 'the lone empty bucket takes its neighbour; the stall stays a gap');
+});

@@ -72,7 +72,7 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
         queue: { records: qRecords, bytes: qRecords * 300, hwm: 8192, hwmBytes: 16 * MIB, lwm: 4096, paused: inFault, maxRecords: null, maxBytes: null },
       } : null,
       load: { eventsPerSec: inFault ? 2_000 : 20_000 + (i % 5) * 100, total: i * 2000 },
-      ...(detail ? { socketUnreadBytes: inFault ? Math.min(8 * MIB, (i - faultStart) * 200_000) : 0 } : {}),
+      ...(detail ? { socket: { rmem: inFault ? Math.min(8 * MIB, (i - faultStart) * 200_000) : 0, drops: 0 } } : {}),
     };
     await write(sample);
   }
@@ -94,7 +94,7 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
       ],
       metrics: {
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
-        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, printedRecords: n * 500, holdsPrinted: false },
+        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, printedRecords: n * 500, holdsPrinted: false, printedEvents: null, printedEventsLogged: null, incompleteByKernel: null },
         events: syntheticEvents(n, o),
         cgroupPeakBytes: 60 * MIB, peakRssPlusSocketBytes: null, socket: { peakUnreadBytes: null, drops: 0 },
         daemonCounters: { pluginDroppedRecords: 0, malformedDatagrams: 0, droppedRecords: null }, daemonCpuSeconds: 3,

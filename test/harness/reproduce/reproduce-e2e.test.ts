@@ -1,4 +1,4 @@
-// End to end on the real kernel, short (10 s runs): a loss bundle whose drain is a slow disk
+// End to end on the real kernel, short (10-14 s runs): a loss bundle whose drain is a slow disk
 // reproduces with a bounded queue, as the field's daemon was; a memory bundle given a drain too
 // fast to show anything is not reproduced, says what to change, and --search finds the symptom
 // by raising the offered load. Needs root, kernel audit and tsauditd.
@@ -30,7 +30,7 @@ t.test('reproduce on the kernel', { skip, timeout: 400_000 }, async (t) => {
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
 
   await t.test('sync-nfs-backlog: a slow disk under the log; the backlog overflows as in the field', async (t) => {
-    const r = await reproduce({ bundle: join(root, 'loads/bundles/sync-nfs-backlog'), outRoot: out, maxDurationMs: 10_000, policies: ['block'] });
+    const r = await reproduce({ bundle: join(root, 'loads/bundles/sync-nfs-backlog'), outRoot: out, maxDurationMs: 20_000, policies: ['block'] });
     t.comment(r.conclusion);
     t.equal(r.scale.drain.via, 'slow-disk');
     const json = JSON.parse(readFileSync(join(r.dir, 'reproduce.json'), 'utf8'));
@@ -67,8 +67,14 @@ t.test('not reproduced says what to change (figures from the run)', async (t) =>
   const { scaleToHost } = await import('../../../harness/reproduce/scale.ts');
   const d = deriveFromBundle(join(root, 'loads/bundles/2009-runaway'), { drainEventsPerSec: 2000 });
   const s = scaleToHost(d, { hostMemAvailableBytes: 4 * 1024 ** 3 });
-  const advice = adviseChanges(d, s, { policy: 'unbounded', generated: 5000, backlogMax: 0, backlogWaitMs: 0, verdict: 'pass', peakRssBytes: 100 << 20, oomKills: 0, silentLoss: 0, kernelLost: 0, accountedLoss: 0, ended: 'duration', failed: [], memoryRunaway: false, lossPattern: false, dir: '' });
+  const advice = adviseChanges(d, s, { policy: 'unbounded', generated: 5000, backlogMax: 0, backlogWaitMs: 0, verdict: 'pass', peakRssBytes: 100 << 20, oomKills: 0, silentLoss: 0, kernelLost: 0, accountedLoss: 0, ended: 'duration', failed: [], memoryRunaway: false, lossPattern: false, invalid: false, dir: '' });
   t.match(advice.join('\n'), /made 500 events\/s of the 1450 asked/);
   t.match(advice.join('\n'), /raise --rate above 4000/);
   t.match(advice.join('\n'), /--search/);
+  // a run that never happened (the daemon did not start) is no evidence: not reproduced, said so
+  const { conclude } = await import('../../../harness/reproduce/reproduce.ts');
+  const dead = { policy: 'unbounded' as const, generated: 0, backlogMax: 0, backlogWaitMs: 0, verdict: 'fail' as const, peakRssBytes: 0, oomKills: 0, silentLoss: 0, kernelLost: 0, accountedLoss: 0, ended: 'daemon-died', failed: ['daemon ran to the end'], memoryRunaway: false, lossPattern: false, invalid: true, dir: '/x' };
+  const c = conclude(d, [dead]);
+  t.equal(c.reproduced, false);
+  t.match(c.text, /No run happened/);
 });

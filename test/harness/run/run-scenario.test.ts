@@ -75,7 +75,7 @@ t.test('accounting catches a daemon that drops or duplicates on cue', { skip: sk
   t.equal(rulesSnapshot(), rules, 'rules as found');
 });
 
-t.test('Ctrl-C mid-run: loads stop, the host is restored, what was measured is written', { skip: skipUnlessRoot }, async (t) => {
+for (const [sig, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) t.test(`${sig} mid-run: loads stop, the host is restored, what was measured is written, exit ${exit}`, { skip: skipUnlessRoot }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'ctrlc-'));
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
@@ -90,9 +90,9 @@ t.test('Ctrl-C mid-run: loads stop, the host is restored, what was measured is w
   });
   await new Promise((r) => setTimeout(r, 3000));
   const started = Date.now();
-  child.kill('SIGINT');
+  child.kill(sig);
   const [code] = await once(child, 'exit');
-  t.equal(code, 130, 'exit code 130: interrupted');
+  t.equal(code, exit, `exit code ${exit}: stopped by ${sig}`);
   t.ok(Date.now() - started < 30_000, 'stopped promptly');
   const runDir = join(out, readdirSync(out)[0]!);
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));

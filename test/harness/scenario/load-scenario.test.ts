@@ -147,3 +147,9 @@ t.test('shipped scenarios are valid, commented, and listed', async (t) => {
   t.match(bad.errors, /7 problems/);
   t.equal(scenariosCommand(fixtures).exitCode, 2, 'a directory with a broken scenario exits 2');
 });
+
+t.test('expect.tolerance may name only some figures (the rest keep their defaults)', async (t) => {
+  const text = 'name: tol\ndescription: d\nduration: 5s\nrules: openat-storm.rules\nloads:\n  - generator: open-close\nexpect:\n  tolerance:\n    peak_rss: 15%\n    backlog_wait: 500ms\n';
+  t.doesNotThrow(() => validateScenario(text, { path: 'tol.yaml' }), 'two of six tolerance keys validate');
+  t.throws(() => validateScenario(text.replace('peak_rss', 'peak_rs'), { path: 'tol.yaml' }), /tol\.yaml:9:\d+: expect\.tolerance/, 'an unknown key is still refused');
+});

@@ -245,3 +245,15 @@ t.test('RSS slope: a leak is seen, noise is not', async (t) => {
   t.ok(rssSlope(leak)!.lowerBound > 50_000, 'leak: lower bound over 50 kB/s');
   t.equal(rssSlope([{ tMs: 0, rss: 1 }]), null);
 });
+
+t.test('incomplete_max: events the kernel cut, or may have cut (records it counted lost), are not the daemon\'s', async (t) => {
+  const log = scan([...event(1), ...event(2, { parts: ['SYSCALL', 'CWD', 'PATH'] }), ...event(3, { parts: ['SYSCALL', 'CWD', 'PATH'] }), ...event(4, { parts: ['SYSCALL', 'CWD'] })]);
+  const base = { peakRssBytes: 0, idleRssBytes: 0, queueBoundBytes: null, slope: null, oomKills: 0, kernelLost: 0, throughputEventsPerSec: 0, backlogWaitMs: 0, daemonDied: null };
+  const judge = (events: ReturnType<typeof accountEvents>, incompleteByKernel: number) =>
+    evaluate({ incompleteMax: 0 }, { ...base, events, incompleteByKernel }).find((a) => a.name === 'incomplete events')!;
+  t.match(judge(accountEvents(inputs(4, log)), 0), { ok: false, actual: 3 });
+  t.match(judge(accountEvents(inputs(4, log)), 1), { ok: false, actual: 2 }, 'one cut by the kernel (its PROCTITLE printed)');
+  t.match(judge(accountEvents(inputs(4, log, { kernel: { ...noKernel, lostDelta: 2 } })), 1), { ok: true, actual: 0 }, 'two records counted lost bound the other two');
+  // the same lost records cannot explain a missing event and an incomplete one
+  t.match(judge(accountEvents(inputs(5, log, { kernel: { ...noKernel, lostDelta: 2 } })), 1), { ok: false, actual: 1 });
+});
