@@ -76,6 +76,9 @@ async function defaultSink(cfg: DaemonConfig, log: Logger, onHalt: (why: string)
     diskErrorAction: cfg.diskErrorAction === 'rotate' ? 'suspend' : cfg.diskErrorAction,
     onHalt,
     onWarn: (m) => log.warn(m),
+    // writes of at most 1 MiB: on a slow device a 4 MiB write finishes nothing for seconds, and
+    // finished records are the credit the paced intake reads by
+    maxWriteBytes: 1024 * 1024,
   });
 }
 
@@ -143,6 +146,7 @@ export class Daemon {
   private readonly notWrittenEvents = new DistinctEvents();
   private enable: EnableResult | null = null;
   private wakeFd = -1;
+  private inputTid = -1;
   readonly log: Logger;
 
   constructor(public cfg: DaemonConfig, private readonly deps: DaemonDeps = {}, private readonly enableState: EnableState = 'nochange') {
@@ -192,7 +196,7 @@ export class Daemon {
   private startWorker(): Promise<void> {
     const data: InputWorkerData = {
       sabI32: this.q.sabI32, sabI64: this.q.sabI64, pid: process.pid,
-      recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch,
+      recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch, priorityBoost: this.cfg.priorityBoost,
     };
     // the built JavaScript, also when this module runs from source under tsx (tests)
     const worker = new Worker(programPath('auditd/input-worker.ts'), { workerData: data });
@@ -210,6 +214,7 @@ export class Daemon {
           case 'registered':
             this.registered = true;
             this.wakeFd = m.wakeFd;
+            this.inputTid = m.tid;
             this.log.info(`registered with the kernel as the audit daemon (netlink port ${m.portId}, rcvbuf ${m.rcvbuf} bytes)`);
             settled = true;
             resolve();
@@ -323,6 +328,7 @@ export class Daemon {
       state: () => this.state, registered: () => this.registered, processed: () => this.processed, daemonRecords: () => this.daemonRecords,
       sink: () => this.sink.stats(),
       notWrittenEvents: () => this.notWrittenEvents.count,
+      inputTid: () => this.inputTid,
       plugins: () => (this.dispatcher?.stats() ?? []) as PluginStats[],
     });
   }
