@@ -67,6 +67,8 @@ export interface DaemonConfig {
   oomScoreAdj: number | null;
   recvBufferBytes: number;
   recvBatch: number;
+  /** auditd's priority_boost: how much the input thread lowers its nice value */
+  priorityBoost: number;
 }
 
 export class ConfigError extends Error {
@@ -78,7 +80,7 @@ export class ConfigError extends Error {
 
 /** auditd 3.x keys tsauditd accepts so a stock auditd.conf loads, but does not act on. */
 export const IGNORED_AUDITD_KEYS: readonly string[] = [
-  'local_events', 'priority_boost', 'disp_qos', 'dispatcher', 'name_format', 'name',
+  'local_events', 'disp_qos', 'dispatcher', 'name_format', 'name',
   'action_mail_acct', 'verify_email', 'distribute_network', 'end_of_event_timeout',
   'tcp_listen_port', 'tcp_listen_queue', 'tcp_max_per_addr', 'use_libwrap', 'tcp_client_ports',
   'tcp_client_max_idle', 'transport', 'enable_krb5', 'krb5_principal', 'krb5_key_file',
@@ -129,6 +131,7 @@ export function defaultConfig(configDir: string): DaemonConfig {
     oomScoreAdj: -1000,
     recvBufferBytes: 8 * 1024 * 1024,
     recvBatch: 64,
+    priorityBoost: 4,
   };
 }
 
@@ -234,6 +237,7 @@ const SETTERS: Record<string, Setter> = {
     if (n > RECV_BUFFER_MAX) fail(`${v} is more than the kernel accepts for a socket receive buffer (1G: SO_RCVBUF is an int the kernel doubles); use 1G or less`);
     c.recvBufferBytes = n;
   },
+  priority_boost: (c, v, fail) => { c.priorityBoost = intIn(v, 0, 20, fail, 'a nice decrement (0..20)'); },
   recv_batch: (c, v, fail) => { c.recvBatch = intIn(v, 1, 1024, fail); },
 };
 

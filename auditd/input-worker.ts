@@ -6,6 +6,7 @@
 //
 // Nothing but the socket can hold this thread: it shares no lock with the writer, does no file
 // I/O, and posts messages (which never block) to a main thread whose GC it does not share.
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
 import { classifyDatagram, RECORD_HEADER } from './input-decode.ts';
@@ -19,11 +20,12 @@ export interface InputWorkerData {
   pid: number;
   recvBufferBytes: number;
   recvBatch: number;
+  priorityBoost: number;
 }
 
 /** Messages the input thread posts. */
 export type InputMessage =
-  | { type: 'registered'; portId: number; rcvbuf: number; wakeFd: number }
+  | { type: 'registered'; portId: number; rcvbuf: number; wakeFd: number; tid: number }
   | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
   /** the reserve is full and queue_full_action is halt */
@@ -40,6 +42,10 @@ const COALESCE_MS = 5;
 const MEMINFO_MS = 10;
 const SYSCALL = 1300;
 const EOE = 1320;
+/** room one more record needs in the socket's receive buffer: since 6.x the kernel accepts an skb
+ *  only if it fits whole (rmem + truesize <= rcvbuf); a 9 KB record's skb is about 17-20 KiB of
+ *  truesize. Raised to twice the largest truesize seen by the floor's own reads. */
+let skbRoom = 40 * 1024;
 
 const data = workerData as InputWorkerData;
 const port = parentPort!;
@@ -228,8 +234,11 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let lastReadAt = Date.now();
   let pausing = false;
   let fullSince = 0;
+  let lastPass = Date.now();
   while (!q.stopRequested()) {
     const now = Date.now();
+    if (paused && now - lastPass > q.get(B.MAX_PACED_GAP_MS)) q.set(B.MAX_PACED_GAP_MS, now - lastPass);
+    lastPass = now;
     readMeminfo(sock, now);
     const limits = q.limits();
     const c = q.takeCredit();
@@ -255,6 +264,12 @@ function intakeLoop(sock: NativeAuditSocket): void {
         reportFull(limits.fullAction);
       }
     } else fullSince = 0;
+    if (plan.mode === 'floor') {
+      floorRead(sock, plan.n);
+      lastReadAt = Date.now();
+      flushStage();
+      continue;
+    }
     const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : -1;
     const r = sock.wait(timeout, true);
     if (r & WAIT_READABLE) {
@@ -277,6 +292,30 @@ function intakeLoop(sock: NativeAuditSocket): void {
   setPaused(false);
 }
 
+/**
+ * The liveness floor: kauditd's send waits only while our receive buffer is full, so take records
+ * one at a time until one more of the largest fits (at most `max`): the least of the reserve that
+ * keeps its send from timing out. Nothing to do when the buffer has room.
+ */
+function floorRead(sock: NativeAuditSocket, max: number): void {
+  for (let taken = 0; taken < max; taken++) {
+    let m: [number, number, number];
+    try {
+      m = sock.meminfo();
+    } catch {
+      m = [Number.MAX_SAFE_INTEGER, 0, 0];
+    }
+    if (m[0] + skbRoom <= m[1]) return;
+    receive(sock, 1, 'floor', -1, false);
+    if (got.datagrams === 0) return;
+    try {
+      // what the read freed is that skb's truesize (less whatever kauditd added meanwhile)
+      const freed = m[0] - sock.meminfo()[0];
+      if (2 * freed > skbRoom) skbRoom = 2 * freed;
+    } catch { /* keep the estimate */ }
+  }
+}
+
 function reportFull(action: string): void {
   const what = 'queue and reserve full (the writer has not finished a record for a while)';
   if (action === 'halt') {
@@ -288,6 +327,15 @@ function reportFull(action: string): void {
     post({ type: 'log', level: 'warn', msg: `${what}: queue_full_action keep, reading on into memory without limit` });
   } else {
     post({ type: 'log', level: 'warn', msg: `${what}: queue_full_action drop, new events are dropped (counted) while it lasts` });
+  }
+}
+
+/** this thread's kernel task id (for per-thread CPU and wake-up figures in /proc), -1 unknown */
+function threadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return -1;
   }
 }
 
@@ -311,9 +359,16 @@ function main(): void {
     return;
   }
   flushStage();
+  if (data.priorityBoost > 0) {
+    try {
+      sock.boostThread(data.priorityBoost);
+    } catch (err) {
+      post({ type: 'log', level: 'warn', msg: `priority_boost ${data.priorityBoost} not applied to the input thread: ${(err as Error).message}` });
+    }
+  }
   Atomics.store(q.i32, I.WAKE_FD, sock.wakeFd());
   Atomics.store(q.i32, I.STATE, WorkerState.REGISTERED);
-  post({ type: 'registered', portId: sock.portId(), rcvbuf: sock.rcvbuf(), wakeFd: sock.wakeFd() });
+  post({ type: 'registered', portId: sock.portId(), rcvbuf: sock.rcvbuf(), wakeFd: sock.wakeFd(), tid: threadId() });
   readMeminfo(sock, Date.now());
 
   intakeLoop(sock);

@@ -23,6 +23,10 @@ import { closeFd, fsyncFd, ftruncateFd, writeAll } from './fd-io.ts';
 import { firstFreeLogNumber, removeExcessLogs, shiftLogFiles } from './log-rotation.ts';
 import { classifySpace, MiB, readSpace } from './disk-space.ts';
 
+/** free space is looked up again after this many bytes written, or this long (see writeBatch) */
+const SPACE_CHECK_BYTES = 1024 * 1024;
+const SPACE_CHECK_MS = 250;
+
 export type { FlushMode } from './log-file.ts';
 export type MaxLogFileAction = 'ignore' | 'syslog' | 'suspend' | 'rotate' | 'keep_logs';
 export type SpaceAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
@@ -100,6 +104,8 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
   let sizeWarned = false;
   let diskErrWarnings = 0;
   let recordsSinceSync = 0;
+  let bytesSinceSpaceCheck = 0;
+  let spaceCheckedAt = 0;
   let lastKeptLog = 1;
   const st = { bytesWritten: 0, recordsWritten: 0, notWritten: 0, rotations: 0, writeErrors: 0, fsyncs: 0 };
 
@@ -386,7 +392,16 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
     }
     settle(batch, writtenPer);
     await checkSize();
-    await checkSpace();
+    // statfs after every write cost a thread-pool round trip per small batch at moderate rates;
+    // free space moves only by what we write, so look again after SPACE_CHECK_BYTES or
+    // SPACE_CHECK_MS (a write into a full disk fails by itself and is handled as such).
+    bytesSinceSpaceCheck += kept;
+    const now = Date.now();
+    if (bytesSinceSpaceCheck >= SPACE_CHECK_BYTES || now - spaceCheckedAt >= SPACE_CHECK_MS) {
+      bytesSinceSpaceCheck = 0;
+      spaceCheckedAt = now;
+      await checkSpace();
+    }
   }
 
   async function run(): Promise<void> {

@@ -25,6 +25,11 @@ import type { AuditRecord, Dispatcher, LogSink, LogSinkStats, PluginStats } from
 export const VERSION = packageVersion();
 /** records per sink.write: big enough to amortise, small enough to keep latency and memory flat */
 const OUT_CHUNK = 4096;
+/** A stats file whose counters did not change is rewritten at least this often (freshness of ts,
+ *  uptimeMs); otherwise an idle daemon writes nothing. */
+const STATS_HEARTBEAT_MS = 1000;
+/** RSS moves by a few KiB on every GC: only a change of this much counts as a change of stats. */
+const STATS_RSS_STEP = 1024 * 1024;
 /** writes in flight at once: the writer coalesces what queues behind the one on the disk */
 const MAX_INFLIGHT = 4;
 /** bytes per sink.write as well: with big records a 4096-record chunk would be 36 MiB of text,
@@ -71,6 +76,9 @@ async function defaultSink(cfg: DaemonConfig, log: Logger, onHalt: (why: string)
     diskErrorAction: cfg.diskErrorAction === 'rotate' ? 'suspend' : cfg.diskErrorAction,
     onHalt,
     onWarn: (m) => log.warn(m),
+    // writes of at most 1 MiB: on a slow device a 4 MiB write finishes nothing for seconds, and
+    // finished records are the credit the paced intake reads by
+    maxWriteBytes: 1024 * 1024,
   });
 }
 
@@ -126,8 +134,10 @@ export class Daemon {
   private registered = false;
   private readonly startedAt = Date.now();
   private statsTimer: NodeJS.Timeout | null = null;
-  private lossTimer: NodeJS.Timeout | null = null;
   private lossReported = 0;
+  private lossCheckedAt = 0;
+  private statsKey = '';
+  private statsWrittenAt = 0;
   private sideWrites = new Set<Promise<unknown>>();
   private drainWaiters: (() => void)[] = [];
   private workerDone: Promise<void> = Promise.resolve();
@@ -136,6 +146,7 @@ export class Daemon {
   private readonly notWrittenEvents = new DistinctEvents();
   private enable: EnableResult | null = null;
   private wakeFd = -1;
+  private inputTid = -1;
   readonly log: Logger;
 
   constructor(public cfg: DaemonConfig, private readonly deps: DaemonDeps = {}, private readonly enableState: EnableState = 'nochange') {
@@ -162,8 +173,9 @@ export class Daemon {
       this.dispatchBlocked = false;
       this.pump();
     });
-    this.statsTimer = setInterval(() => this.writeStats(), cfg.statsIntervalMs);
-    this.lossTimer = setInterval(() => this.reportLoss(), 1000);
+    // One timer for the daemon's periodic work: the stats file (skipped when nothing changed)
+    // and, once a second, the drop policy's loss record. Nothing else wakes an idle daemon.
+    this.statsTimer = setInterval(() => this.tick(), cfg.statsIntervalMs);
     await this.startWorker();
     try {
       this.enable = await applyEnableState(this.enableState);
@@ -184,7 +196,7 @@ export class Daemon {
   private startWorker(): Promise<void> {
     const data: InputWorkerData = {
       sabI32: this.q.sabI32, sabI64: this.q.sabI64, pid: process.pid,
-      recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch,
+      recvBufferBytes: this.cfg.recvBufferBytes, recvBatch: this.cfg.recvBatch, priorityBoost: this.cfg.priorityBoost,
     };
     // the built JavaScript, also when this module runs from source under tsx (tests)
     const worker = new Worker(programPath('auditd/input-worker.ts'), { workerData: data });
@@ -202,6 +214,7 @@ export class Daemon {
           case 'registered':
             this.registered = true;
             this.wakeFd = m.wakeFd;
+            this.inputTid = m.tid;
             this.log.info(`registered with the kernel as the audit daemon (netlink port ${m.portId}, rcvbuf ${m.rcvbuf} bytes)`);
             settled = true;
             resolve();
@@ -315,13 +328,30 @@ export class Daemon {
       state: () => this.state, registered: () => this.registered, processed: () => this.processed, daemonRecords: () => this.daemonRecords,
       sink: () => this.sink.stats(),
       notWrittenEvents: () => this.notWrittenEvents.count,
+      inputTid: () => this.inputTid,
       plugins: () => (this.dispatcher?.stats() ?? []) as PluginStats[],
     });
   }
 
-  writeStats(): void {
+  private tick(): void {
+    const now = Date.now();
+    if (this.state === 'running' && now - this.lossCheckedAt >= 1000) {
+      this.lossCheckedAt = now;
+      this.reportLoss();
+    }
+    this.writeStats(false);
+  }
+
+  /** Write the stats file; unless forced, only when a counter or the state changed (RSS by a
+   *  MiB or more), or STATS_HEARTBEAT_MS after the last write. */
+  writeStats(force = true): void {
+    const s = this.stats();
+    const key = JSON.stringify({ ...s, ts: 0, uptimeMs: 0, rssBytes: Math.round(s.rssBytes / STATS_RSS_STEP) });
+    if (!force && key === this.statsKey && s.ts - this.statsWrittenAt < STATS_HEARTBEAT_MS) return;
+    this.statsKey = key;
+    this.statsWrittenAt = s.ts;
     try {
-      writeStatsFile(this.cfg.statsFile, this.stats());
+      writeStatsFile(this.cfg.statsFile, s);
     } catch (err) {
       this.log.warn(`cannot write stats to ${this.cfg.statsFile}: ${(err as Error).message}`);
     }
@@ -350,7 +380,7 @@ export class Daemon {
     }
     if (changed.includes('statsIntervalMs') && this.statsTimer) {
       clearInterval(this.statsTimer);
-      this.statsTimer = setInterval(() => this.writeStats(), live.statsIntervalMs);
+      this.statsTimer = setInterval(() => this.tick(), live.statsIntervalMs);
     }
     if (changed.includes('queueOverflow') && live.queueOverflow === 'unbounded') {
       this.log.warn('!!! queue_overflow = unbounded now: NO THROTTLE (reproductions only) !!!');
@@ -412,7 +442,6 @@ export class Daemon {
   private async doStop(reason: string): Promise<number> {
     this.log.info(`stopping (${reason}): ${this.q.records()} records queued`);
     this.state = 'stopping';
-    if (this.lossTimer) clearInterval(this.lossTimer);
     // put the enabled flag back while still reading, so its CONFIG_CHANGE record is ours
     try {
       const msg = await this.enable?.restore();

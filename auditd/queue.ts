@@ -73,8 +73,11 @@ export const B = {
   READS_FULL: 30,
   /** messages (batches) posted to the main thread */
   POSTS: 31,
+  /** longest the input thread went between two passes of its loop while pacing at the HWM (ms):
+   *  kauditd's send gives up after 100 ms */
+  MAX_PACED_GAP_MS: 32,
 } as const;
-const B_LEN = 32;
+const B_LEN = 33;
 
 export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2, pause: 3 };
 export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded', 'pause'];

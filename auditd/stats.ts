@@ -38,6 +38,8 @@ export interface DaemonStats {
     reads: { credit: number; floor: number; full: number };
     /** batches posted by the input thread to the main thread */
     posts: number;
+    /** longest gap between two passes of the input loop while pacing (ms); under 100 */
+    maxPacedGapMs: number;
   };
   /** the event socket, from SO_MEMINFO: kernel memory, not in rssBytes */
   socket: {
@@ -50,6 +52,8 @@ export interface DaemonStats {
      *  records to kauditd's retry queue). Should stay 0 under block. */
     drops: number;
   };
+  /** the input thread's kernel task id (/proc/PID/task/TID), -1 before it runs */
+  inputTid: number;
   /** whole events (distinct serials) */
   events: {
     /** dropped by the queue policy (drop past the HWM; block with the reserve full) */
@@ -101,6 +105,7 @@ export interface StatsSources {
   daemonRecords: () => number;
   sink: () => LogSinkStats;
   notWrittenEvents?: () => number;
+  inputTid?: () => number;
   plugins: () => PluginStats[];
 }
 
@@ -141,6 +146,7 @@ export function collectStats(s: StatsSources): DaemonStats {
       suspended: Atomics.load(q.i32, I.SUSPENDED) === 1,
       reads: { credit: q.get(B.READS_CREDIT), floor: q.get(B.READS_FLOOR), full: q.get(B.READS_FULL) },
       posts: q.get(B.POSTS),
+      maxPacedGapMs: q.get(B.MAX_PACED_GAP_MS),
     },
     socket: {
       rcvbufBytes: q.get(B.SOCK_RCVBUF),
@@ -148,6 +154,7 @@ export function collectStats(s: StatsSources): DaemonStats {
       maxUnreadBytes: q.get(B.SOCK_UNREAD_MAX),
       drops: q.get(B.SOCK_DROPS),
     },
+    inputTid: s.inputTid?.() ?? -1,
     events: {
       droppedQueueFull: q.get(B.DROPPED_EVENTS_QUEUE_FULL),
       notWritten: s.notWrittenEvents?.() ?? 0,

@@ -11,6 +11,8 @@ export interface NativeAuditSocket {
   /** poll() the wake eventfd and (when watchSocket) the socket; -1 waits forever. Returns a
    *  bit mask: WAIT_READABLE | WAIT_WOKEN, 0 on timeout. Consumes the wake. */
   wait(timeoutMs: number, watchSocket: boolean): number;
+  /** lower the calling thread's nice value by n (0..20); returns the new nice value */
+  boostThread(n: number): number;
   /** SO_MEMINFO: [unread bytes, receive buffer size, drop count] */
   meminfo(): [number, number, number];
   setRcvbuf(bytes: number): number;

@@ -28,7 +28,9 @@
 #include <linux/sock_diag.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <vector>
@@ -66,6 +68,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       InstanceMethod("wait", &AuditSocket::Wait),
       InstanceMethod("wakeFd", &AuditSocket::WakeFd),
       InstanceMethod("meminfo", &AuditSocket::Meminfo),
+      InstanceMethod("boostThread", &AuditSocket::BoostThread),
     });
     exports.Set("AuditSocket", cls);
     return exports;
@@ -271,6 +274,22 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     }
     if (watchSocket && (p[1].revents & (POLLIN | POLLERR))) r |= 1;
     return Napi::Number::New(env, r);
+  }
+
+  // boostThread(n): lower the calling thread's nice value by n (auditd's priority_boost), so a
+  // busy machine does not keep the reader off the CPU for the 100 ms kauditd waits. Returns the
+  // new nice value, or throws (EACCES without CAP_SYS_NICE).
+  Napi::Value BoostThread(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+    if (n < 0 || n > 20) { Napi::RangeError::New(env, "boostThread(n): n must be 0..20").ThrowAsJavaScriptException(); return env.Undefined(); }
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, tid);
+    if (cur == -1 && errno != 0) { ErrnoError(env, "getpriority", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
+    int want = cur - n < -20 ? -20 : cur - n;
+    if (n > 0 && setpriority(PRIO_PROCESS, tid, want) < 0) { ErrnoError(env, "setpriority", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
+    return Napi::Number::New(env, n > 0 ? want : cur);
   }
 
   Napi::Value Meminfo(const Napi::CallbackInfo& info) {

@@ -1,6 +1,8 @@
 // auditd.conf text from a map of keys: the syntax auditd and tsauditd share. A key or value that
 // could end its line (newline, CR, NUL, any control character) is refused, not escaped: the
 // format has no escapes, and a value with a line break would inject a key of its own.
+import { join } from 'node:path';
+
 export type ConfigMap = Record<string, string | number | boolean>;
 
 export class ConfigRenderError extends Error {
@@ -28,3 +30,22 @@ export function renderConfig(map: ConfigMap, header: string): string {
   });
   return `# ${header}\n${lines.join('\n')}\n`;
 }
+
+/** The auditd.conf keys tsauditd is started with in `dir` (scenario keys over ours); `validate`
+ *  parses the same map, so a value tsauditd would refuse is refused before a run. */
+export function tsauditdConfigMap(dir: string, logDir: string | undefined, policy: 'block' | 'drop' | 'unbounded', oomScoreAdj: number | undefined,
+  overrides: ConfigMap | undefined): ConfigMap {
+  return {
+    log_file: join(logDir ?? dir, 'audit.log'),
+    plugin_dir: join(dir, 'plugins.d'),
+    stats_file: join(dir, 'stats.json'),
+    queue_overflow: policy,
+    // like the auditd adapter: one big log, so rotation never deletes what a run must count
+    max_log_file: 1024,
+    num_logs: 2,
+    max_log_file_action: 'ignore',
+    ...(oomScoreAdj !== undefined ? { oom_score_adj: oomScoreAdj } : {}),
+    ...(overrides ?? {}),
+  };
+}
+

@@ -2,29 +2,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../auditd/config.ts';
-import { renderConfig, type ConfigMap } from './config-file.ts';
+import { renderConfig, tsauditdConfigMap } from './config-file.ts';
 import { ProcessDaemon, type DaemonSpec, type Policy, type StartContext } from './daemon.ts';
 import { packageFile, packageVersion } from '../../lib/paths.ts';
 
 const BIN = packageFile('auditd/bin/tsauditd.js');
 
-/** The auditd.conf keys tsauditd is started with in `dir` (scenario keys over ours); `validate`
- *  parses the same map, so a value tsauditd would refuse is refused before a run. */
-export function tsauditdConfigMap(dir: string, logDir: string | undefined, policy: Policy, oomScoreAdj: number | undefined,
-  overrides: ConfigMap | undefined): ConfigMap {
-  return {
-    log_file: join(logDir ?? dir, 'audit.log'),
-    plugin_dir: join(dir, 'plugins.d'),
-    stats_file: join(dir, 'stats.json'),
-    queue_overflow: policy,
-    // like the auditd adapter: one big log, so rotation never deletes what a run must count
-    max_log_file: 1024,
-    num_logs: 2,
-    max_log_file_action: 'ignore',
-    ...(oomScoreAdj !== undefined ? { oom_score_adj: oomScoreAdj } : {}),
-    ...(overrides ?? {}),
-  };
-}
+export { tsauditdConfigMap };
 
 export class TsauditdDaemon extends ProcessDaemon {
   readonly kind = 'tsauditd' as const;

@@ -64,6 +64,9 @@ export const burst: FaultKindImpl = {
         ctx.burst.addTotals(totals);
         return { generated: totals.generated, errors: totals.errors };
       },
+      effect: (d) => Number(d.generated ?? 0) > 0
+        ? { ok: true, measured: `${String(d.generated)} audited operations by ${spec.processes} extra process(es)`, expected: 'operations > 0' }
+        : { ok: false, measured: `0 operations (${String(d.errors ?? 0)} errors)`, expected: 'operations > 0', fix: 'the burst processes made nothing: check the generator options and the window length' },
     };
   },
 };

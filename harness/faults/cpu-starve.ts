@@ -37,6 +37,12 @@ export const cpuStarve: FaultKindImpl = {
           throttledMs: Math.round((after.throttledUs - before.throttledUs) / 1000),
         } : {};
       },
+      effect: (d) => {
+        const measured = d.throttledPeriods === undefined ? 'cpu.stat unreadable' : `throttled ${String(d.throttledPeriods)} of ${String(d.periods)} periods, ${String(d.throttledMs)} ms`;
+        return Number(d.throttledPeriods ?? 0) > 0
+          ? { ok: true, measured, expected: 'throttled periods > 0' }
+          : { ok: false, measured, expected: 'throttled periods > 0', fix: `the daemon never used up ${spec.cpu} core(s) during the window: raise the load or lower cpu` };
+      },
     };
   },
 };

@@ -5,6 +5,8 @@
 // the host: the dead daemon's process record is dropped by kill(), the new one is tracked by the
 // adapter like the first.
 import { readProcStatus } from '../monitors/rss-cpu.ts';
+import { isAlive } from '../host/proc-identity.ts';
+import { identity } from './process-tree.ts';
 import { FaultError, type AppliedFault, type FaultContext, type FaultKindImpl, type FaultSpec } from './fault-types.ts';
 import { targetProcess } from './stall-daemon.ts';
 
@@ -22,6 +24,11 @@ async function crashNamedProcess(spec: FaultSpec, ctx: FaultContext): Promise<Ap
       const now = targetProcess(spec, ctx).pid;
       return { restarted: now !== null && now !== killed, newPid: now };
     },
+    effect: (d) => {
+      const measured = `${target.name} pid ${killed} killed; ${d.restarted ? `its supervisor restarted it as pid ${String(d.newPid)}` : 'not restarted'}`;
+      // whether the supervisor restarts it is the daemon's business: the kill is the fault
+      return { ok: !isAlive({ pid: killed, startTime: 0 }) || d.newPid !== killed, measured, expected: 'the named process killed' };
+    },
   };
 }
 
@@ -33,17 +40,26 @@ export const crash: FaultKindImpl = {
     const pid = ctx.daemon.pid();
     if (!pid) throw new FaultError(spec.kind, spec.index, 'the daemon is not running');
     const rssAtKill = readProcStatus(pid)?.rssBytes ?? null;
+    const killed = identity(pid);
     await ctx.daemon.kill();
     let down = true;
     return {
       detail: { killedPid: pid, rssAtKillBytes: rssAtKill, restartAfterMs: spec.restart_after },
       daemonDown: () => down,
       async end() {
-        if (spec.restart_after === 'never') return { restarted: false };
+        const killedGone = killed === null || !isAlive(killed);
+        if (spec.restart_after === 'never') return { restarted: false, killedGone };
         const t0 = Date.now();
         await ctx.startDaemon();
         down = false;
-        return { restarted: true, newPid: ctx.daemon.pid(), registerMs: Date.now() - t0 };
+        return { restarted: true, killedGone, newPid: ctx.daemon.pid(), registerMs: Date.now() - t0 };
+      },
+      effect: (d) => {
+        const never = spec.restart_after === 'never';
+        const expected = never ? 'the killed pid gone' : 'the killed pid gone, a new pid registered';
+        const measured = `pid ${pid} ${d.killedGone ? 'gone' : 'still alive'}${never ? '' : `, new pid ${String(d.newPid ?? 'none')}${d.registerMs !== undefined ? ` after ${String(d.registerMs)} ms` : ''}`}`;
+        const ok = d.killedGone === true && (never || (typeof d.newPid === 'number' && d.newPid !== pid));
+        return ok ? { ok, measured, expected } : { ok, measured, expected, fix: d.killedGone ? 'the daemon did not come back: see daemon-output.txt' : 'SIGKILL did not end the daemon (stuck in D on a frozen filesystem?)' };
       },
     };
   },

@@ -11,6 +11,8 @@ import { FaultError, type FaultKindImpl } from './fault-types.ts';
 export interface DiskFullUndo { filler: string }
 
 const FILL_ROUNDS = 4;
+/** free space above `leave` that still counts as full (ext4's last partial extents) */
+const FULL_SLACK_BYTES = 1024 * 1024;
 const removeFiller = (filler: string) => { for (let i = 0; i < FILL_ROUNDS; i++) rmSync(`${filler}.${i}`, { force: true }); };
 
 defineUndo('disk-full', (d: DiskFullUndo) => removeFiller(d.filler));
@@ -39,9 +41,18 @@ export const diskFull: FaultKindImpl = {
     return {
       detail: { mountPoint: vol.mountPoint, freeBeforeBytes: freeBefore, freeAfterBytes: freeAfter, leaveBytes: spec.leave },
       async end() {
+        const freeBeforeEnd = vol.freeBytes();
         removeFiller(filler);
         ctx.session.untrack(trackId);
-        return { freeAtEndBytes: vol.freeBytes() };
+        return { freeBeforeEndBytes: freeBeforeEnd, freeAtEndBytes: vol.freeBytes() };
+      },
+      effect: (d) => {
+        const limit = spec.leave + FULL_SLACK_BYTES;
+        const free = Math.max(Number(d.freeAfterBytes), Number(d.freeBeforeEndBytes ?? 0));
+        const measured = `free ${String(d.freeAfterBytes)} B after filling, ${String(d.freeBeforeEndBytes)} B at the end`;
+        return free <= limit
+          ? { ok: true, measured, expected: `free <= leave + ${FULL_SLACK_BYTES} B` }
+          : { ok: false, measured, expected: `free <= leave + ${FULL_SLACK_BYTES} B`, fix: 'the filler could not take the space (fallocate refused?): see the run\'s warnings' };
       },
     };
   },

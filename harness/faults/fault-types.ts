@@ -33,6 +33,17 @@ export interface FaultContext {
   burst: BurstContext;
 }
 
+/** What a fault's window measured of its own effect, and whether that shows it took effect. */
+export interface FaultEffect {
+  ok: boolean;
+  /** the figure, e.g. "log writes 1.02 MiB/s, 4,096 B each, min 52 ms per write" */
+  measured: string;
+  /** what taking effect means, e.g. "<= 1.25 x 1 MiB/s" */
+  expected: string;
+  /** when not ok: what to change */
+  fix?: string;
+}
+
 export interface AppliedFault {
   /** what was done and what was measured at the start (summary.json `detail`) */
   detail: FaultDetail;
@@ -40,6 +51,8 @@ export interface AppliedFault {
   end(): Promise<FaultDetail | void>;
   /** true while the daemon is down because of this fault (crash, late-start) */
   daemonDown?(): boolean;
+  /** judge the effect from the window's detail (start and end figures merged) */
+  effect(detail: FaultDetail): FaultEffect;
 }
 
 export interface FaultKindImpl {

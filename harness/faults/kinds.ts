@@ -25,5 +25,5 @@ export const FAULT_IMPLS: Record<FaultKind, FaultKindImpl> = {
   burst,
 };
 
-/** Kinds that need the run's own log filesystem (the daemon's log goes there). */
-export const DISK_FAULTS: readonly FaultKind[] = ['slow-disk', 'freeze-fs', 'disk-full'];
+// defined beside the other names, so validating a scenario does not load every fault
+export { DISK_FAULTS } from '../scenario/names.ts';

@@ -20,6 +20,9 @@ export const lateStart: FaultKindImpl = {
         const pid = ctx.daemon.pid();
         return { pid, registerMs: Date.now() - t0, rssAtStartBytes: pid ? readProcStatus(pid)?.rssBytes ?? null : null };
       },
+      effect: (d) => typeof d.pid === 'number'
+        ? { ok: true, measured: `no daemon until the window's end, then pid ${d.pid} registered in ${String(d.registerMs)} ms`, expected: 'the daemon down, then registered' }
+        : { ok: false, measured: 'no daemon after the window', expected: 'the daemon down, then registered', fix: 'the daemon did not start: see daemon-output.txt' },
     };
   },
 };

@@ -1,15 +1,21 @@
 // The run's own log filesystem for the disk faults (slow-disk, freeze-fs, disk-full): a sparse
 // image file in the run dir, attached to a loop device, formatted ext4 (no root reserve, so the
 // daemon, which runs as root, meets ENOSPC when disk-full fills it), mounted under the run dir.
-// The daemon's log goes there (StartContext.logDir). Undo: thaw, umount, detach every loop
+// The daemon's log goes there (StartContext.logDir), or, with a slow layer (slow-disk's FUSE
+// method), into slowfs mounted over a directory of it. Undo: thaw, umount, detach every loop
 // device backing the image, delete the image; each step tolerates "already done", so the undo
-// works after any exit path, including `auditstorm reset` after SIGKILL.
+// works after any exit path, including `auditstorm reset` after SIGKILL. The slow layer is
+// mounted after the volume and so undone before it.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostSession } from '../host/host-session.ts';
 import { defineUndo } from '../host/undo-registry.ts';
 import { host, hostQuiet } from './command.ts';
+import { isMounted } from './mounts.ts';
+import { SlowLayer } from './slow-layer.ts';
+
+export { isMounted };
 
 export interface LogVolumeUndo {
   image: string;
@@ -22,14 +28,11 @@ export interface LogVolumeOptions {
   session: HostSession;
   /** default 2 GiB (sparse: only what the log writes takes disk space) */
   sizeBytes?: number;
+  /** put slowfs between the daemon and the filesystem (slow-disk's FUSE method) */
+  slowLayer?: boolean;
 }
 
 export const DEFAULT_LOG_VOLUME_BYTES = 2 * 1024 ** 3;
-
-export function isMounted(mountPoint: string): boolean {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  return lines.some((l) => l.split(' ')[4] === mountPoint);
-}
 
 /** Loop devices whose backing file is `image`, e.g. ['/dev/loop3']. */
 export async function loopDevicesOf(image: string): Promise<string[]> {
@@ -57,7 +60,11 @@ export async function undoLogVolume(u: LogVolumeUndo): Promise<void> {
 defineUndo('log-volume', (data: LogVolumeUndo) => undoLogVolume(data));
 
 export class LogVolume {
+  /** where the daemon's log goes: the slow layer's mount when there is one, else the filesystem */
+  readonly logDir: string;
+
   private constructor(
+    /** the ext4 filesystem's mount point (freeze, fill and free space act here) */
     readonly mountPoint: string,
     readonly image: string,
     /** e.g. /dev/loop3 */
@@ -67,7 +74,11 @@ export class LogVolume {
     readonly sizeBytes: number,
     private readonly session: HostSession,
     private readonly trackId: number,
-  ) {}
+    /** slowfs over `<mountPoint>/log`, null without one */
+    readonly slowLayer: SlowLayer | null,
+  ) {
+    this.logDir = slowLayer ? slowLayer.mountPoint : mountPoint;
+  }
 
   static async create(o: LogVolumeOptions): Promise<LogVolume> {
     const sizeBytes = o.sizeBytes ?? DEFAULT_LOG_VOLUME_BYTES;
@@ -85,7 +96,13 @@ export class LogVolume {
       await host('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'lazy_itable_init=0,lazy_journal_init=0', loopDevice], 120_000);
       await host('mount', ['-t', 'ext4', loopDevice, mountPoint]);
       const device = readFileSync(`/sys/block/${basename(loopDevice)}/dev`, 'utf8').trim();
-      return new LogVolume(mountPoint, image, loopDevice, device, sizeBytes, o.session, trackId);
+      let slow: SlowLayer | null = null;
+      if (o.slowLayer) {
+        const backing = join(mountPoint, 'log');
+        mkdirSync(backing, { recursive: true });
+        slow = await SlowLayer.mount({ backing, mountPoint: join(o.dir, 'logfs-slow'), session: o.session });
+      }
+      return new LogVolume(mountPoint, image, loopDevice, device, sizeBytes, o.session, trackId, slow);
     } catch (err) {
       await undoLogVolume({ image, mountPoint }).catch(() => undefined);
       o.session.untrack(trackId);
@@ -104,6 +121,7 @@ export class LogVolume {
   }
 
   async destroy(): Promise<void> {
+    await this.slowLayer?.unmount();
     await undoLogVolume({ image: this.image, mountPoint: this.mountPoint });
     this.session.untrack(this.trackId);
   }

@@ -28,6 +28,22 @@ function restoreLimit(d: MemoryUndo): void {
 defineUndo('memory-squeeze', (d: MemoryUndo) => restoreLimit(d));
 
 const STEP_BYTES = 1024 * 1024;
+/** a limit this close above the group's usage pins it: any growth meets the limit */
+const PINNED_SLACK = 1.1;
+
+/** In effect: the target limit was reached, or the kernel's refusal left the group pinned at its usage. */
+export function squeezeEffect(d: Record<string, unknown>): { ok: boolean; measured: string; expected: string; fix?: string } {
+  const m = (b: unknown) => typeof b === 'number' ? `${(b / 1048576).toFixed(1)} MiB` : 'none';
+  const reached = typeof d.reachedBytes === 'number' ? d.reachedBytes : null;
+  const target = Number(d.targetBytes);
+  const usage = Number(d.usageAtStartBytes);
+  const original = typeof d.originalBytes === 'number' ? d.originalBytes : Number.MAX_SAFE_INTEGER;
+  const measured = `limit ${m(reached)} (asked ${m(target)}, was ${m(d.originalBytes)}), usage ${m(usage)} at the start, ${m(d.usageAtEndBytes)} at the end`;
+  const expected = `limit <= ${m(target)}, or pinned within ${PINNED_SLACK} x the usage`;
+  if (reached !== null && reached <= target) return { ok: true, measured, expected };
+  if (reached !== null && reached < original && reached <= usage * PINNED_SLACK) return { ok: true, measured: `${measured}: pinned at the usage`, expected };
+  return { ok: false, measured, expected, fix: `the kernel refused limits under ${m(reached)} (it could not reclaim the group's memory, e.g. anonymous memory without swap): ask for a memory_limit of at least ${m(reached)}` };
+}
 
 export const memorySqueeze: FaultKindImpl = {
   endPriority: 2,
@@ -71,8 +87,9 @@ export const memorySqueeze: FaultKindImpl = {
         const u = cg.memoryUsage();
         restoreLimit(undo);
         ctx.session.untrack(trackId);
-        return { usageAtEndBytes: u.usageBytes, oomKillsInGroup: u.oomKills, limitAfterBytes: cg.memoryUsage().limitBytes };
+        return { usageAtEndBytes: u.usageBytes, limitAtEndBytes: u.limitBytes, oomKillsInGroup: u.oomKills, limitAfterBytes: cg.memoryUsage().limitBytes };
       },
+      effect: (d) => squeezeEffect(d),
     };
   },
 };

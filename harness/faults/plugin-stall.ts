@@ -57,6 +57,13 @@ export const pluginStall: FaultKindImpl = {
         ctx.session.untrack(trackId);
         return { bytesReadDuringStall: readDuring, statesAfter: procs.map((p) => procState(p.pid)) };
       },
+      effect: (d) => {
+        const states = (d.states as unknown[]) ?? [];
+        const ok = states.length > 0 && states.every((s) => s === 'T' || s === 't') && d.bytesReadDuringStall === 0;
+        const measured = `plugin state(s) ${states.join(',')}, ${String(d.bytesReadDuringStall)} bytes read during the stall`;
+        return ok ? { ok, measured, expected: 'stopped (T), 0 bytes read' }
+          : { ok, measured, expected: 'stopped (T), 0 bytes read', fix: 'the plugin kept reading: pick it with `plugin: NAME`, or check that it does not fork a reader outside its process tree' };
+      },
     };
   },
 };

@@ -31,9 +31,17 @@ export const stallDaemon: FaultKindImpl = {
     return {
       detail: { pid: id.pid, state, ...(target.name ? { process: target.name } : {}) },
       async end() {
+        const stateAtEnd = procState(id.pid);
         signalAll([id], 'SIGCONT');
         ctx.session.untrack(trackId);
-        return { stateAfter: procState(id.pid) };
+        return { stateAtEnd, stateAfter: procState(id.pid) };
+      },
+      effect: (d) => {
+        const stopped = (s: unknown) => s === 'T' || s === 't';
+        const measured = `pid ${id.pid} state ${String(d.state)} at the start, ${String(d.stateAtEnd)} at the end`;
+        return stopped(d.state) && stopped(d.stateAtEnd)
+          ? { ok: true, measured, expected: 'state T (stopped) throughout' }
+          : { ok: false, measured, expected: 'state T (stopped) throughout', fix: 'something continued the daemon (SIGCONT) or it exited: check the faults around this window' };
       },
     };
   },

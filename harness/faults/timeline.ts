@@ -2,11 +2,12 @@
 // loads are released, applied and ended on time, each start and end written to metrics.jsonl
 // (fault-start / fault-end) and kept for summary.json. stopAll() ends whatever is still active
 // in a safe order (thaw and SIGCONT before anything else, restarts last) and cancels the rest;
-// the runner calls it before the drain and on every exit path.
+// the runner calls it before the drain and on every exit path. Each window's fault measures its
+// own effect; effectAssertions() turns those into "<fault> took effect" assertions.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultSpec } from '../scenario/schema.ts';
-import type { AppliedFault, FaultContext, FaultDetail } from './fault-types.ts';
+import type { AppliedFault, FaultContext, FaultDetail, FaultEffect } from './fault-types.ts';
 import { FAULT_IMPLS } from './kinds.ts';
 import { discardPreparedBursts } from './burst.ts';
 
@@ -21,8 +22,30 @@ export interface FaultWindowRecord {
   /** null: still active when recorded, or the window never ended (crash without restart) */
   endMs: number | null;
   detail: FaultDetail;
+  /** what the fault measured of its own effect over the window (set when the window ends) */
+  effect?: FaultEffect;
   /** the fault could not be applied or undone: why */
   error?: string;
+}
+
+/** Shaped like verdict's Assertion (this layer does not import the verdict). */
+export interface EffectAssertion { name: string; ok: boolean; actual: string; limit: string; detail?: string }
+
+export function windowName(w: Pick<FaultWindowRecord, 'kind' | 'index' | 'occurrence'>): string {
+  return `${w.kind}#${w.index}${w.occurrence ? `.${w.occurrence}` : ''}`;
+}
+
+/** One assertion per window: the fault took effect (measured), or it could not be applied. */
+export function effectAssertions(windows: readonly FaultWindowRecord[]): EffectAssertion[] {
+  return windows.map((w): EffectAssertion => {
+    const name = `${windowName(w)} took effect`;
+    if (w.effect) {
+      return { name, ok: w.effect.ok, actual: w.effect.measured, limit: w.effect.expected,
+        ...(w.effect.ok ? {} : { detail: `${w.effect.measured}${w.effect.fix ? `: ${w.effect.fix}` : ''}` }) };
+    }
+    if (w.error) return { name, ok: false, actual: 'not applied', limit: 'applied', detail: w.error };
+    return { name, ok: false, actual: 'not measured', limit: 'measured', detail: 'the window never ended, so its effect was not measured' };
+  });
 }
 
 export interface PlannedWindow {
@@ -153,11 +176,21 @@ export class FaultTimeline {
         a.record.error = `undo: ${(err as Error).message}`;
         this.errors.push(`faults[${a.plan.spec.index}] (${a.plan.spec.kind}) ${a.record.error}`);
       }
+      try {
+        a.record.effect = a.applied.effect(a.record.detail);
+      } catch (err) {
+        a.record.effect = { ok: false, measured: `not measured: ${(err as Error).message}`, expected: 'a measurement' };
+      }
       a.record.endMs = this.now();
-      this.o.event('fault-end', { kind: a.record.kind, index: a.record.index, occurrence: a.record.occurrence, ...a.record.detail, ...(a.record.error ? { error: a.record.error } : {}) });
+      this.o.event('fault-end', { kind: a.record.kind, index: a.record.index, occurrence: a.record.occurrence, ...a.record.detail, effect: a.record.effect, ...(a.record.error ? { error: a.record.error } : {}) });
       this.active.delete(a);
     })();
     return a.ending;
+  }
+
+  /** "<fault> took effect" for every window that started (call after stopAll). */
+  effectAssertions(): EffectAssertion[] {
+    return effectAssertions(this.windows);
   }
 
   /** End every active fault (thaw, continue first; restarts last), cancel the pending ones. Idempotent. */

@@ -1,8 +1,10 @@
 // What `npm test` and `npm start` need beyond npm, installed or checked here so the quick start
 // is two commands: Debian's auditd package (the reference peer and the parser of our logs) and
-// the native socket tsauditd reads events with.
+// the native socket tsauditd reads events with, and slowfs, the FUSE layer slow-disk puts under
+// the log (C on libfuse3: mounting FUSE and serving /dev/fuse is out of Node's reach).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT, packageFile } from '../../lib/paths.ts';
 
@@ -14,7 +16,15 @@ export class SetupError extends Error {}
 const DEBIAN_PACKAGES: Record<string, string> = {
   auditctl: 'auditd', ausearch: 'auditd', aureport: 'auditd', auditd: 'auditd', 'audisp-remote': 'audispd-plugins',
   'mkfs.ext4': 'e2fsprogs', losetup: 'mount', fsfreeze: 'util-linux',
+  // slowfs (slow-disk's FUSE layer) is built here with cc against libfuse3
+  fusermount3: 'fuse3', cc: 'gcc', 'pkg-config': 'pkg-config',
 };
+// headers found through pkg-config -> Debian package
+const DEBIAN_DEV_PACKAGES: Record<string, string> = { fuse3: 'libfuse3-dev' };
+
+/** slowfs's source and binary (the faults layer finds them the same way) */
+export const SLOWFS_SOURCE = packageFile('harness/faults/native/slowfs.c');
+export const SLOWFS_PATH = packageFile('harness/faults/native/build/slowfs');
 // Chromium (~300 MB) only draws report.html for a screenshot, the report browser test and the
 // documentation figures; runs never need it, so only `setup --browser` installs it.
 const BROWSER_PACKAGES: Record<string, string> = { chromium: 'chromium' };
@@ -26,9 +36,27 @@ export interface SetupOptions {
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
+const hasPkgConfig = (name: string) => has('pkg-config') && spawnSync('pkg-config', ['--exists', name], { stdio: 'ignore' }).status === 0;
+
 export function missingPackages(opts: SetupOptions = {}): string[] {
   const wanted = { ...DEBIAN_PACKAGES, ...(opts.browser ? BROWSER_PACKAGES : {}) };
-  return [...new Set(Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+  return [...new Set([
+    ...Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg),
+    ...Object.entries(DEBIAN_DEV_PACKAGES).filter(([name]) => !hasPkgConfig(name)).map(([, pkg]) => pkg),
+  ])];
+}
+
+/** Build slowfs when its binary is missing or older than its source. */
+export function buildSlowfs(log: (line: string) => void): void {
+  if (existsSync(SLOWFS_PATH) && statSync(SLOWFS_PATH).mtimeMs >= statSync(SLOWFS_SOURCE).mtimeMs) return;
+  log('building slowfs, the FUSE layer of slow-disk (cc + libfuse3)');
+  mkdirSync(dirname(SLOWFS_PATH), { recursive: true });
+  const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'fuse3'], { encoding: 'utf8' }).trim().split(/\s+/);
+  try {
+    execFileSync('cc', ['-O2', '-Wall', '-o', SLOWFS_PATH, SLOWFS_SOURCE, ...flags, '-lpthread'], { stdio: 'inherit' });
+  } catch (err) {
+    throw new SetupError(`building slowfs failed (needs cc and libfuse3-dev): ${(err as Error).message}`);
+  }
 }
 
 // Installing auditd must not start its service: a started auditd would register, enable audit
@@ -74,4 +102,5 @@ export function setup(log: (line: string) => void, opts: SetupOptions = {}): voi
       throw new SetupError(`building auditd/native failed (needs python3, make, g++): ${(err as Error).message}`);
     }
   }
+  buildSlowfs(log);
 }

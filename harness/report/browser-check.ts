@@ -1,4 +1,4 @@
-// Opens a report page in Debian's headless Chromium (driven by playwright-core, a dev dependency)
+// Opens a report page in Debian's headless Chromium (driven by playwright-core, an optional dependency)
 // and says what it drew: for every chart, how many pixels inside its plot area carry the colour
 // of its first series (axes and grid lines are grey, so a chart whose data did not draw counts
 // ~0), plus console errors, load time and an optional full-page screenshot.
@@ -130,7 +130,7 @@ export async function checkPage(htmlPath: string, opts: CheckPageOptions = {}): 
   try {
     pw = await import('playwright-core');
   } catch {
-    throw new BrowserUnavailableError('playwright-core is not installed (npm install --save-dev playwright-core)');
+    throw new BrowserUnavailableError('playwright-core is not installed (an optional dependency, for the screenshot and page check): npm install playwright-core');
   }
   const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {

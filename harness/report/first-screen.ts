@@ -110,7 +110,8 @@ export function breakdownOf(s: RunSummary | null): Breakdown | null {
     { key: 'kernelCounted', label: 'lost by the kernel, counted (bound)', value: counted, color: SEGMENT_COLORS.kernelCounted,
       how: `the kernel's lost counter rose by ${int(b.kernelCountedRecords)} records` +
         (b.kernelUnattributed ? ` and its log shows ${int(b.kernelUnattributed)} dropped records it does not tie to an event` : '') +
-        `: at most ${int(b.kernelCountedRecords + (b.kernelUnattributed ?? 0))} events, of which ${int(counted)} are what is left to explain (so up to ${int(counted)} of them could be silent)` },
+        `: at most ${int(b.kernelCountedRecords + (b.kernelUnattributed ?? 0))} events` +
+        (counted > 0 ? `, of which ${int(counted)} are what is left to explain (so up to ${int(counted)} of them could be silent)` : '') },
     { key: 'kernelIdentified', label: 'lost by the kernel, identified', value: b.kernelIdentified, color: SEGMENT_COLORS.kernelIdentified,
       how: how('kernelDropped', "events the kernel's log names by serial as dropped (kauditd printed them instead of delivering them)") },
     { key: 'daemon', label: 'lost by the daemon', value: b.daemon ?? 0, color: SEGMENT_COLORS.daemon,

@@ -29,6 +29,8 @@ import { createDaemon } from '../daemons/create-daemon.ts';
 import type { DaemonUnderTest, StartContext, StopResult } from '../daemons/daemon.ts';
 import { LogVolume } from '../faults/log-volume.ts';
 import { DISK_FAULTS } from '../faults/kinds.ts';
+import { FaultApplicabilityError, faultApplicabilityErrors, hostFaultSupport } from '../faults/applicability.ts';
+import { needsSlowLayer } from '../faults/slow-disk.ts';
 import { writeSinkPlugin } from '../faults/plugin-sink.ts';
 import { FaultTimeline, type FaultWindowRecord } from '../faults/timeline.ts';
 import type { FaultContext } from '../faults/fault-types.ts';
@@ -233,8 +235,10 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   const cgroupTrackId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
   phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
   // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
+  const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, host: hostFaultSupport() });
+  if (notApplicable.length) throw new FaultApplicabilityError(notApplicable);
   if (s.faults.some((f) => DISK_FAULTS.includes(f.kind))) {
-    held.volume = await LogVolume.create({ dir, session });
+    held.volume = await LogVolume.create({ dir, session, slowLayer: needsSlowLayer(s.faults, cgroup.version) });
     phase(`log volume ${held.volume.loopDevice} (${held.volume.device}) mounted at ${held.volume.mountPoint}`);
   }
   const pluginDir = daemon.kind === 'command' ? null : (s.daemon.config.plugin_dir ?? join(dir, daemon.kind, 'plugins.d'));
@@ -243,7 +247,7 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   mkdirSync(ctx.scratchDir, { recursive: true });
   const startCtx: StartContext = {
     workDir: dir, session, control: session.control, cgroup, outputFile: join(dir, 'daemon-output.txt'),
-    ...(held.volume ? { logDir: held.volume.mountPoint } : {}),
+    ...(held.volume ? { logDir: held.volume.logDir } : {}),
   };
   return { cgroup, cgroupTrackId, pluginDir, startCtx, lateStart: s.faults.some((f) => f.kind === 'late-start') };
 }
@@ -522,7 +526,7 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
     const recOpts = { backlogLimit: s.kernel.backlogLimit, rssLimitBytes };
     const { samples } = await readMetrics(join(dir, 'metrics.jsonl'));
     recovery = analyseRecovery(timeline.windows, samples, recOpts);
-    assertions.push(...recoveryAssertions(recovery, recOpts));
+    assertions.push(...recoveryAssertions(recovery, recOpts), ...timeline.effectAssertions());
     assertions.push({ name: 'faults applied and undone', ok: timeline.errors.length === 0, actual: timeline.errors.length, limit: 0,
       ...(timeline.errors.length ? { detail: timeline.errors.join('; ') } : {}) });
     for (const err of timeline.errors) warnings.push(err);

@@ -1,7 +1,7 @@
 // What of a scenario will not apply to the daemon it runs against, named before the run
 // (validate and run print these as warnings): a library scenario written for tsauditd runs
 // unchanged against a command daemon, and the user learns which of its parts it did not test.
-import { DISK_FAULTS } from '../faults/kinds.ts';
+import { DISK_FAULTS } from './names.ts';
 import type { Scenario } from './schema.ts';
 
 const DEFAULT_LOG = '@LOGDIR@/audit.log';

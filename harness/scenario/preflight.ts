@@ -2,8 +2,7 @@
 // call the same function. The rule file compiles and is scoped, the daemon's config is one the
 // daemon takes, every load is audited by the rules for the run's auid (or says it need not be),
 // load names are unique, faults fit in the run and apply to the daemon.
-import { renderConfig, ConfigRenderError, type ConfigMap } from '../daemons/config-file.ts';
-import { tsauditdConfigMap } from '../daemons/tsauditd-daemon.ts';
+import { renderConfig, ConfigRenderError, tsauditdConfigMap, type ConfigMap } from '../daemons/config-file.ts';
 import { ConfigError, parseConfig } from '../../auditd/config.ts';
 import { generators } from '../../loads/generators/index.ts';
 import { RUN_AUID_MIN } from '../rules/commands.ts';

@@ -113,12 +113,15 @@ const FAULT_KINDS = ['stall-daemon', 'slow-disk', 'freeze-fs', 'disk-full', 'cra
 const faultSchema = z.discriminatedUnion('kind', [
   /** SIGSTOP the daemon, SIGCONT after `for` */
   mapping('a stall-daemon fault', { kind: z.literal('stall-daemon'), ...faultBase, for: windowFor, process: processName }),
-  /** the log's device accepts writes at `rate` (for: omitted = until the end) */
+  /** the log's writes go at `rate` and/or take `latency` more each (for: omitted = until the end) */
   mapping('a slow-disk fault', {
     kind: z.literal('slow-disk'), ...faultBase, for: windowFor.optional(),
-    rate: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }),
-    method: z.enum(['auto', 'blkio-throttle', 'io-max', 'dm-delay'], { error: 'one of auto, blkio-throttle, io-max, dm-delay' }).default('auto'),
-  }),
+    rate: unit(parseByteRate, BYTE_RATE_JSON_SCHEMA).refine((r) => r >= 4096, { error: 'a write rate of at least 4KiB/s' }).optional(),
+    /** added to every write, as field reports give it ("writes above 200 ms") */
+    latency: duration(1, 60_000).optional(),
+    method: z.enum(['auto', 'fuse', 'blkio-throttle', 'io-max', 'dm-delay'], { error: 'one of auto, fuse, blkio-throttle, io-max, dm-delay' }).default('auto'),
+  }).refine((f) => f.rate !== undefined || f.latency !== undefined, { error: 'a slow-disk needs a rate (SIZE/s), a latency (per write), or both' })
+    .refine((f) => f.latency === undefined || f.method === 'auto' || f.method === 'fuse', { path: ['latency'], error: 'latency needs method auto or fuse (the cgroup throttles only limit the rate)' }),
   /** fsfreeze the log's filesystem, thaw after `for` */
   mapping('a freeze-fs fault', { kind: z.literal('freeze-fs'), ...faultBase, for: windowFor }),
   /** fill the log's filesystem leaving `leave` free; free it after `for` (omitted = at the end) */

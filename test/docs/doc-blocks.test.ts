@@ -259,3 +259,17 @@ t.test('the checker itself fails on a bad example, naming file and line', async 
   t.ok(bad, 'a faults: fragment is a scenario fragment');
   t.throws(() => validateScenario(bad!, { path: 'X.md:9' }), /X\.md:9/, 'and a bad one fails naming where');
 });
+
+t.test('every relative link in README.md and docs/ points at a file that exists', async (t) => {
+  const { dirname } = await import('node:path');
+  for (const f of DOCS) {
+    const lines = readFileSync(join(PROJECT_ROOT, f), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      for (const m of line.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        if (/^[a-z]+:/.test(m[1])) continue;
+        const target = join(PROJECT_ROOT, dirname(f), m[1]);
+        t.ok(existsSync(target), `${f}:${i + 1}: link ${m[1]}${existsSync(target) ? '' : ' points at nothing'}`);
+      }
+    });
+  }
+});

@@ -7,10 +7,12 @@ import { jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.t
 
 export function registerBenchCommands(program: Command, run: (fn: () => Promise<number>) => void): void {
   jsonOptions(program.command('bench'), 'bench.json')
-    .description('tsauditd vs Debian auditd on the same openat storm, alternating; prints events/s, CPU per 100k events, peak RSS and ratios')
+    .description('tsauditd vs Debian auditd, alternating: full-load, moderate-rate and idle runs, then CLI start-up; prints events/s, CPU per 100k events, RSS and ratios with their targets')
     .option('--rounds <n>', 'rounds (each runs both daemons)', '2')
-    .option('--duration <duration>', 'per run', '20s')
-    .action((opts: { rounds: string; duration: string } & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
+    .option('--duration <duration>', 'per full-load run', '20s')
+    .option('--moderate-duration <duration>', 'per moderate-rate run (2 x 1,000 openat/s)', '60s')
+    .option('--idle-duration <duration>', 'per idle run', '20s')
+    .action((opts: { rounds: string; duration: string; moderateDuration: string; idleDuration: string } & JsonOutputOptions) => run(() => withJsonOutput(opts, async () => {
       const rounds = Number(opts.rounds);
       if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
         console.error('--rounds: an integer from 1 to 20');
@@ -19,7 +21,9 @@ export function registerBenchCommands(program: Command, run: (fn: () => Promise<
       const [{ bench, formatBench }, { DEFAULT_RESULTS_ROOT }] = await Promise.all([import('../../bench/bench.ts'), import('../../run/results-dir.ts')]);
       const outRoot = join(DEFAULT_RESULTS_ROOT, `bench-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`);
       mkdirSync(outRoot, { recursive: true });
-      const result = await bench({ rounds, duration: opts.duration, outRoot, log: (l) => console.log(l) });
+      const result = await bench({
+        rounds, duration: opts.duration, moderateDuration: opts.moderateDuration, idleDuration: opts.idleDuration, outRoot, log: (l) => console.log(l),
+      });
       const text = formatBench(result);
       console.log(`\n${text}`);
       writeFileSync(join(outRoot, 'bench.json'), JSON.stringify(result, null, 2));

@@ -50,8 +50,10 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, named loss ${namedLoss(m.events)}, silent loss ${m.events.silentLoss}, ` +
-    `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost}` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, lost by name ${namedLoss(m.events)} ` +
+    `(kernel ${m.events.lost.kernelDropped} by serial, daemon ${m.events.lost.daemonDropped ?? 'n/a'}+${m.events.lost.daemonNotWritten ?? 'n/a'}), ` +
+    `silent loss ${m.events.silentLoss}${m.events.silentLossBound !== undefined ? `..${m.events.silentLossBound}` : ''}, ` +
+    `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost} records` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }
 

@@ -2,7 +2,7 @@
 // audit enabled with a short backlog_wait_time, an auid-scoped rule, a daemon that is stopped
 // and unregistered. Run these tests under `flock /run/lock/auditstorm-dev.lock`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,11 +87,12 @@ export function readStats(dir: string): DaemonStats {
 }
 
 /** Start tsauditd -f -c DIR (optionally inside a memory cgroup) and wait until it is registered. */
-export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string; beforeStop?: () => Promise<unknown> } = {}): Promise<RunningDaemon> {
+export async function startDaemon(t: T, dir: string, o: { cgroupProcs?: string | string[]; beforeStop?: () => Promise<unknown> } = {}): Promise<RunningDaemon> {
   rmSync(join(dir, 'tsauditd.stats.json'), { force: true });
   const node = `${process.execPath} ${BIN} -f -c ${dir}`;
   // enter the cgroup before exec so every byte the daemon ever maps is charged there
-  const cmd = o.cgroupProcs ? `echo $$ > ${o.cgroupProcs} && exec ${node}` : `exec ${node}`;
+  const enter = [o.cgroupProcs ?? []].flat().map((p) => `echo $$ > ${p} && `).join('');
+  const cmd = `${enter}exec ${node}`;
   const proc = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
@@ -166,4 +167,80 @@ export async function ausearchCount(logs: string[], key: string): Promise<{ coun
 
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Audit records the kernel prints to its log (kauditd_printk_skb: the records it drops, on a
+ * kernel booted without audit=1, without counting them), read from /dev/kmsg as they come, so a
+ * test can name the events the kernel dropped. Lifts printk's rate limit while it runs (put back
+ * at stop). `overruns`: times the ring buffer wrapped before we read it (the count is then a
+ * lower bound, and a test that needs it exact must say so).
+ */
+export function kmsgAuditSerials(key: string): { stop: () => { serials: Set<number>; overruns: number; printed: number } } {
+  const fd = openSync('/dev/kmsg', constants.O_RDONLY | constants.O_NONBLOCK);
+  const rl = '/proc/sys/kernel/printk_ratelimit';
+  const rlBefore = readFileSync(rl, 'utf8').trim();
+  writeFileSync(rl, '0');
+  const buf = Buffer.allocUnsafe(16 * 1024);
+  const serials = new Set<number>();
+  const re = new RegExp(`^audit: type=1300 audit\\(\\d+\\.\\d+:(\\d+)\\): .*key="${key}"`);
+  let overruns = 0;
+  let printed = 0;
+  let skip = true;
+  const drain = () => {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') { if (!skip) overruns++; continue; }
+        if (code === 'EAGAIN') return;
+        throw err;
+      }
+      if (n <= 0 || skip) continue;
+      const text = buf.toString('latin1', 0, n);
+      const msg = text.slice(text.indexOf(';') + 1);
+      if (msg.startsWith('audit: type=')) printed++;
+      const m = re.exec(msg);
+      if (m) serials.add(Number(m[1]));
+    }
+  };
+  drain();
+  skip = false;
+  const timer = setInterval(drain, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      drain();
+      closeSync(fd);
+      writeFileSync(rl, rlBefore);
+      return { serials, overruns, printed };
+    },
+  };
+}
+
+/** Serials of the SYSCALL records with key KEY in a log (one per audited syscall event). */
+export function logKeySerials(logs: string[], key: string): Set<number> {
+  const out = new Set<number>();
+  const re = /^type=SYSCALL msg=audit\(\d+\.\d+:(\d+)\): /;
+  for (const log of logs) {
+    if (!existsSync(log)) continue;
+    for (const line of readFileSync(log, 'latin1').split('\n')) {
+      if (!line.includes(`key="${key}"`)) continue;
+      const m = re.exec(line);
+      if (m) out.add(Number(m[1]));
+    }
+  }
+  return out;
+}
+
+/** /proc/PID/status (or PID/task/TID) fields in KiB or counts: VmRSS, VmHWM, voluntary_ctxt_switches... */
+export function procStatus(path: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of readFileSync(`/proc/${path}/status`, 'utf8').split('\n')) {
+    const m = /^(\w+):\s+(\d+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
 }

@@ -42,10 +42,12 @@ t.test('--help loads commander and the command definitions, nothing a command ru
     'only the bin, lib/, the CLI\'s own files, the name lists and namedLoss (verdict lines)');
 });
 
-t.test('validate loads the scenario and rule compiler, not the runner, daemons, kernel control, monitors or report', async (t) => {
+t.test('validate loads the scenario, rule and config checks, not the runner, daemons, faults, kernel control, monitors or report', async (t) => {
   const r = loads(t, AUDITSTORM, ['validate', 'steady-openat']);
   t.equal(r.status, 0, r.stdout);
   t.ok(r.modules.some((m) => m === 'dist/harness/scenario/load-scenario.js'), 'the scenario loader ran');
-  t.same(r.modules.filter((m) => /dist\/(auditd|harness\/(run|daemons|report|monitors|faults|host)\/)|kernel\/audit-control/.test(m)), []);
+  // it checks the daemon config with tsauditd's own parser: auditd/config.js and config-file.js, no more
+  const allowed = new Set(['dist/auditd/config.js', 'dist/harness/daemons/config-file.js']);
+  t.same(r.modules.filter((m) => !allowed.has(m) && /dist\/(auditd|harness\/(run|daemons|report|monitors|faults|host)\/)|kernel\/audit-control/.test(m)), []);
   t.same(r.modules.filter((m) => /node_modules\/(playwright-core|log-update|execa|netlink)\//.test(m)), []);
 });

@@ -30,12 +30,12 @@ export interface HostFixture {
   close(): Promise<void>;
 }
 
-export async function hostFixture(name: string, opts: { volumeBytes?: number; memoryLimitBytes?: number } = {}): Promise<HostFixture> {
+export async function hostFixture(name: string, opts: { volumeBytes?: number; memoryLimitBytes?: number; slowLayer?: boolean } = {}): Promise<HostFixture> {
   const session = await HostSession.begin({ lockWaitMs: 300_000 });
   const dir = mkdtempSync(join(tmpdir(), `auditstorm-fault-${name}-`));
   const cgroup = await createRunCgroup({ runId: `t-${name}-${process.pid}`, memoryLimitBytes: opts.memoryLimitBytes ?? 256 * 1024 * 1024 });
   session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
-  const volume = await LogVolume.create({ dir, session, sizeBytes: opts.volumeBytes ?? 256 * 1024 * 1024 });
+  const volume = await LogVolume.create({ dir, session, sizeBytes: opts.volumeBytes ?? 256 * 1024 * 1024, slowLayer: opts.slowLayer ?? false });
   const procs: ResultPromise[] = [];
   const spawnInGroup = (file: string, args: string[]) => {
     const cmd = cgroup.spawnArgs(file, args);

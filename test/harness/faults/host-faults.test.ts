@@ -2,43 +2,105 @@
 // symptom it is meant to cause is measured, and ending it (and the session's undo) puts the
 // host back. No audit daemon is needed: the "daemon" is a stand-in process in the run cgroup.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessRoot } from '../../helpers/kernel.ts';
 import { FAULT_IMPLS } from '../../../harness/faults/kinds.ts';
+import type { AppliedFault, FaultDetail } from '../../../harness/faults/fault-types.ts';
 import { procState } from '../../../harness/faults/process-tree.ts';
 import { isMounted, loopDevicesOf } from '../../../harness/faults/log-volume.ts';
 import { faultSpec, hostFixture } from './host-context.ts';
 
 const MiB = 1024 * 1024;
 
+/** End a fault window as the timeline does: the start and end figures merged. */
+async function endWindow(a: AppliedFault): Promise<FaultDetail> {
+  return { ...a.detail, ...((await a.end()) ?? {}) };
+}
+
 /** Seconds a dd write of `mib` MiB takes inside the run cgroup. */
-async function ddSeconds(fx: Awaited<ReturnType<typeof hostFixture>>, file: string, mib: number, flag: string | null): Promise<{ s: number; ok: boolean; stderr: string }> {
+async function ddSeconds(fx: Awaited<ReturnType<typeof hostFixture>>, file: string, mib: number, flag: string | null, bs = '64k'): Promise<{ s: number; ok: boolean; stderr: string }> {
   const t0 = Date.now();
-  const args = ['if=/dev/zero', `of=${file}`, 'bs=64k', `count=${mib * 16}`, ...(flag ? [`oflag=${flag}`] : [])];
+  const block = bs === '4k' ? 4096 : bs === '1M' ? MiB : 65536;
+  const args = ['if=/dev/zero', `of=${file}`, `bs=${bs}`, `count=${Math.round(mib * MiB / block)}`, ...(flag ? [`oflag=${flag}`] : [])];
   const r = await fx.spawnInGroup('dd', args);
   return { s: (Date.now() - t0) / 1000, ok: r.exitCode === 0, stderr: String(r.stderr ?? '') };
 }
 
-t.test('slow-disk: O_DSYNC writes to the log volume crawl at the rate; buffered ones escape; undone', { skip: skipUnlessRoot }, async (t) => {
+t.test('slow-disk (blkio-throttle): O_DSYNC writes crawl at the rate and it took effect; buffered ones escape and it says so; undone', { skip: skipUnlessRoot }, async (t) => {
   const fx = await hostFixture('slow');
   t.teardown(() => fx.close());
   const fast = await ddSeconds(fx, join(fx.volume.mountPoint, 'a'), 2, 'dsync');
   t.ok(fast.ok, `unthrottled dsync write ok: ${fast.stderr}`);
-  const applied = await FAULT_IMPLS['slow-disk'].apply(faultSpec('{kind: slow-disk, rate: 512KiB/s}'), fx.ctx, 0);
-  t.equal(applied.detail.method, 'blkio-throttle');
-  t.match(readFileSync(join(fx.cgroup.dirs.io!, 'blkio.throttle.write_bps_device'), 'utf8'), `${fx.volume.device} 524288`);
+  const spec = faultSpec(`{kind: slow-disk, rate: 512KiB/s, method: ${fx.cgroup.version === 1 ? 'blkio-throttle' : 'io-max'}}`);
+  const applied = await FAULT_IMPLS['slow-disk'].apply(spec, fx.ctx, 0);
+  t.equal(applied.detail.method, fx.cgroup.version === 1 ? 'blkio-throttle' : 'io-max');
+  if (fx.cgroup.version === 1) t.match(readFileSync(join(fx.cgroup.dirs.io!, 'blkio.throttle.write_bps_device'), 'utf8'), `${fx.volume.device} 524288`);
   t.ok(fx.undoKinds().includes('slow-disk'), 'undo recorded');
   const slow = await ddSeconds(fx, join(fx.volume.mountPoint, 'b'), 1, 'dsync');
   t.ok(slow.s >= 1.4, `1 MiB of O_DSYNC writes at 512 KiB/s took ${slow.s.toFixed(2)} s (unthrottled 2 MiB: ${fast.s.toFixed(2)} s)`);
-  const buffered = await ddSeconds(fx, join(fx.volume.mountPoint, 'c'), 1, null);
-  t.ok(buffered.s < 1, `buffered writes escape the throttle until writeback: ${buffered.s.toFixed(2)} s`);
-  await applied.end();
-  t.equal(readFileSync(join(fx.cgroup.dirs.io!, 'blkio.throttle.write_bps_device'), 'utf8').trim(), '', 'throttle removed');
+  const d = await endWindow(applied);
+  const e = applied.effect(d);
+  t.ok(e.ok, `took effect on O_DSYNC writes: ${e.measured}`);
+  t.ok((d.logBytesPerSec as number) <= 1.25 * 524288, `the log grew ${d.logBytesPerSec} B/s, device ${d.deviceBytesPerSec} B/s, ${d.deviceMsPerWrite} ms per device write`);
   t.notOk(fx.undoKinds().includes('slow-disk'), 'undo record dropped');
   const after = await ddSeconds(fx, join(fx.volume.mountPoint, 'd'), 1, 'dsync');
   t.ok(after.s < slow.s / 2, `fast again: ${after.s.toFixed(2)} s`);
+
+  // the same throttle over buffered writes (flush none): the log outruns it, and the fault says so
+  const again = await FAULT_IMPLS['slow-disk'].apply(spec, fx.ctx, 1);
+  const buffered = await ddSeconds(fx, join(fx.volume.mountPoint, 'c'), 8, null);
+  const d2 = await endWindow(again);
+  const e2 = again.effect(d2);
+  t.ok(buffered.s < 1, `8 MiB of buffered writes escape the throttle: ${buffered.s.toFixed(2)} s`);
+  t.notOk(e2.ok, `did not take effect: ${e2.measured}`);
+  t.match(e2.fix, /buffered writes escaped.*use method: auto or fuse/);
+  if (fx.cgroup.version === 1) t.equal(readFileSync(join(fx.cgroup.dirs.io!, 'blkio.throttle.write_bps_device'), 'utf8').trim(), '', 'throttle removed');
+});
+
+t.test('slow-disk (fuse): buffered writes held to the rate, every write gets the latency; measured by slowfs; unmounted after', { skip: skipUnlessRoot }, async (t) => {
+  const fx = await hostFixture('fuse', { slowLayer: true });
+  const layerMount = fx.volume.logDir;
+  t.not(layerMount, fx.volume.mountPoint, 'the log dir is the slow layer, not the filesystem');
+  t.ok(isMounted(layerMount), 'slowfs mounted');
+  t.ok(fx.undoKinds().includes('slow-layer'), 'its undo recorded');
+  const writeMiB = async (name: string, mib: number, bs = '4k', flag: string | null = null) =>
+    ddSeconds(fx, join(layerMount, name), mib, flag, bs);
+  const free = await writeMiB('free', 4);
+  t.ok(free.ok && free.s < 1, `no delay before the fault: 4 MiB buffered in ${free.s.toFixed(2)} s`);
+
+  // rate: 1 MiB/s; 1.5 MiB of buffered 4 KiB writes (flush none writes like this)
+  const rate = await FAULT_IMPLS['slow-disk'].apply(faultSpec('{kind: slow-disk, rate: 1MiB/s}'), fx.ctx, 0);
+  t.equal(rate.detail.method, 'fuse');
+  const r = await writeMiB('rate', 1.5);
+  const dr = await endWindow(rate);
+  const er = rate.effect(dr);
+  const achieved = (dr.bytesWritten as number) / r.s;
+  t.ok(er.ok, `took effect: ${er.measured}`);
+  t.ok(Math.abs(achieved - MiB) <= 0.25 * MiB, `buffered writes went at ${(achieved / MiB).toFixed(3)} MiB/s for a 1 MiB/s rate (${r.s.toFixed(2)} s for 1.5 MiB)`);
+  t.equal(dr.bytesWritten, 1.5 * MiB, 'slowfs counted every byte');
+
+  // latency: 100 ms per write, O_DSYNC and buffered alike
+  const lat = await FAULT_IMPLS['slow-disk'].apply(faultSpec('{kind: slow-disk, latency: 100ms}'), fx.ctx, 1);
+  const l = await ddSeconds(fx, join(layerMount, 'lat'), 5, null, '1M');
+  const dl = await endWindow(lat);
+  const el = lat.effect(dl);
+  t.ok(el.ok, `took effect: ${el.measured}`);
+  t.ok((dl.minWriteUs as number) >= 100_000, `every write took >= 100 ms: min ${dl.minWriteUs} µs over ${dl.writes} writes`);
+  t.ok(l.s >= (dl.writes as number) * 0.1, `5 MiB in 1 MiB writes (${dl.writes} FUSE writes) took ${l.s.toFixed(2)} s`);
+
+  // a window in which nothing writes: nothing was slowed, and the effect says so
+  const idle = await FAULT_IMPLS['slow-disk'].apply(faultSpec('{kind: slow-disk, rate: 1MiB/s}'), fx.ctx, 2);
+  const ei = idle.effect(await endWindow(idle));
+  t.notOk(ei.ok, `no writes: ${ei.measured}`);
+  t.match(ei.fix, /lengthen the window/);
+
+  const fast = await writeMiB('after', 4);
+  t.ok(fast.s < 1, `no delay after the faults: ${fast.s.toFixed(2)} s`);
+  t.same(readdirSync(join(fx.volume.mountPoint, 'log')).sort(), ['after', 'free', 'lat', 'rate'], 'the files are on the filesystem under the layer');
+  await fx.close();
+  t.notOk(isMounted(layerMount), 'slowfs unmounted by the session\'s undo');
 });
 
 t.test('freeze-fs: a write blocks (state D) until the thaw, then completes; undone', { skip: skipUnlessRoot }, async (t) => {
@@ -53,7 +115,10 @@ t.test('freeze-fs: a write blocks (state D) until the thaw, then completes; undo
   await sleep(700);
   t.notOk(done, 'the write has not completed on the frozen filesystem');
   t.equal(procState(writer.pid!), 'D', 'the writer sleeps uninterruptibly');
-  await applied.end();
+  const d = await endWindow(applied);
+  const e = applied.effect(d);
+  t.ok(e.ok, `took effect: ${e.measured}`);
+  t.equal(d.probeState, 'D', 'the fault\'s own probe write was waiting at the end of the window');
   const r = await writer;
   t.equal(r.exitCode, 0, 'the write completed after the thaw');
   t.ok(Date.now() - t0 >= 700, 'and not before it');
@@ -68,7 +133,8 @@ t.test('disk-full: writes meet ENOSPC while full, succeed once freed; undone', {
   const full = await ddSeconds(fx, join(fx.volume.mountPoint, 'x'), 1, null);
   t.notOk(full.ok, 'a 1 MiB write fails');
   t.match(full.stderr, /No space left on device/);
-  await applied.end();
+  const e = applied.effect(await endWindow(applied));
+  t.ok(e.ok, `took effect: ${e.measured}`);
   t.ok(fx.volume.freeBytes() > 32 * MiB, 'space back');
   const ok = await ddSeconds(fx, join(fx.volume.mountPoint, 'y'), 1, null);
   t.ok(ok.ok, `writes succeed again: ${ok.stderr}`);
@@ -87,11 +153,21 @@ t.test('cpu-starve: the group is throttled to its quota; undone', { skip: skipUn
   const ticks0 = cpuTicks();
   await sleep(1000);
   const ticks = cpuTicks() - ticks0;
-  const more = await applied.end();
+  const more = await endWindow(applied);
   t.ok((more as { throttledPeriods: number }).throttledPeriods >= 5, `throttled periods: ${JSON.stringify(more)}`);
+  const e = applied.effect(more);
+  t.ok(e.ok, `took effect: ${e.measured}`);
   t.ok(ticks <= 30, `a busy loop got ${ticks} ticks (USER_HZ 100) in 1 s under a tenth of a core`);
   t.equal(readFileSync(join(fx.cgroup.dirs.cpu!, 'cpu.cfs_quota_us'), 'utf8').trim(), '-1', 'quota removed');
   t.notOk(fx.undoKinds().includes('cpu-starve'));
+  busy.kill('SIGKILL');
+  await busy;
+  // nothing in the group uses CPU: the quota throttles nothing, and the fault says so
+  const idle = await FAULT_IMPLS['cpu-starve'].apply(faultSpec('{kind: cpu-starve, cpu: 0.1}'), fx.ctx, 1);
+  await sleep(300);
+  const ei = idle.effect(await endWindow(idle));
+  t.notOk(ei.ok, `an idle group: ${ei.measured}`);
+  t.match(ei.fix, /never used up 0.1 core/);
 });
 
 t.test('memory-squeeze: lowered step by step to what the kernel accepts (v1 EBUSY), restored', { skip: skipUnlessRoot }, async (t) => {
@@ -108,7 +184,8 @@ t.test('memory-squeeze: lowered step by step to what the kernel accepts (v1 EBUS
     t.ok(d.reachedBytes < 256 * MiB, 'but the limit did come down');
   }
   t.equal(fx.cgroup.memoryUsage().limitBytes, d.reachedBytes, 'the cgroup limit is what was reached');
-  await applied.end();
+  const e = applied.effect(await endWindow(applied));
+  t.ok(e.ok, `took effect: ${e.measured}`);
   t.equal(fx.cgroup.memoryUsage().limitBytes, 256 * MiB, 'original limit back');
   t.notOk(fx.undoKinds().includes('memory-squeeze'));
 });
@@ -121,7 +198,8 @@ t.test('stall-daemon on a process: stopped (T), continued; undo record dropped',
   const applied = await FAULT_IMPLS['stall-daemon'].apply(faultSpec('{kind: stall-daemon, for: 1s}'), fx.ctx, 0);
   t.equal(procState(pid), 'T');
   t.ok(fx.undoKinds().includes('stall-daemon'));
-  await applied.end();
+  const e = applied.effect(await endWindow(applied));
+  t.ok(e.ok, `took effect: ${e.measured}`);
   await sleep(50);
   t.not(procState(pid), 'T', 'running again');
   t.notOk(fx.undoKinds().includes('stall-daemon'));

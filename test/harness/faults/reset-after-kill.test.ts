@@ -4,7 +4,7 @@
 // gone with the cgroup, the filesystem unmounted, the loop device detached.
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { skipUnlessRoot } from '../../helpers/kernel.ts';
 import { isAlive } from '../../../harness/host/proc-identity.ts';
@@ -15,8 +15,11 @@ import { procState } from '../../../harness/faults/process-tree.ts';
 const fixture = new URL('../../fixtures/faults/fault-and-wait.ts', import.meta.url).pathname;
 const cli = new URL('../../../harness/bin/auditstorm.js', import.meta.url).pathname;
 const alive = (pid: number) => isAlive({ pid, startTime: 0 });
+const slowfsRunning = (mount: string) => readdirSync('/proc').some((d) => {
+  try { return /^\d+$/.test(d) && readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(mount); } catch { return false; }
+});
 
-interface Ready { mountPoint: string; image: string; cgroupDirs: string[]; daemonPid: number; writerPid: number; undo: string[] }
+interface Ready { mountPoint: string; image: string; cgroupDirs: string[]; daemonPid: number; writerPid: number; undo: string[]; slowMount: string; slowWriterPid: number }
 
 t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves nothing behind', { skip: skipUnlessRoot, timeout: 600_000 }, async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -30,7 +33,7 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
     child.on('exit', (code) => reject(new Error(`fixture exited ${code}: ${out}`)));
   });
   t.teardown(() => { try { execFileSync(process.execPath, [cli, 'reset']); } catch { /* reported by the test */ } });
-  for (const k of ['log-volume', 'disk-full', 'slow-disk', 'cpu-starve', 'memory-squeeze', 'stall-daemon', 'freeze-fs']) {
+  for (const k of ['log-volume', 'slow-layer', 'disk-full', 'slow-disk', 'cpu-starve', 'memory-squeeze', 'stall-daemon', 'freeze-fs']) {
     t.ok(ready.undo.includes(k), `undo recorded for ${k}`);
   }
   t.equal(procState(ready.daemonPid), 'T', 'the stand-in daemon is stopped');
@@ -39,6 +42,7 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
   await once(child, 'exit');
   t.ok(readState(), 'the killed run left its state file');
   t.ok(isMounted(ready.mountPoint), 'still mounted after the kill');
+  t.ok(isMounted(ready.slowMount), 'slowfs still mounted after the kill');
 
   const t0 = Date.now();
   // another user of this machine may hold the lock for a moment (or even reset for us)
@@ -52,6 +56,9 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
   t.match(text, /restored: frozen|nothing to reset/);
   t.ok(Date.now() - t0 < 30_000, `reset took ${Date.now() - t0} ms (thaw before kill: no 7 s wait per stuck process)`);
   t.notOk(isMounted(ready.mountPoint), 'no mount');
+  t.notOk(isMounted(ready.slowMount), 'no slowfs mount');
+  t.notOk(slowfsRunning(ready.slowMount), 'no slowfs process');
+  t.notOk(alive(ready.slowWriterPid), 'the writer inside slowfs gone');
   t.same(await loopDevicesOf(ready.image), [], 'no loop device');
   t.notOk(existsSync(ready.image), 'image removed');
   for (const d of ready.cgroupDirs) t.notOk(existsSync(d), `cgroup ${d} removed`);
