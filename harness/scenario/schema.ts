@@ -92,7 +92,7 @@ const loadSchema = z.discriminatedUnion('generator', loadVariants as unknown as 
   error: `a load: a mapping whose \`generator\` is one of ${GENERATOR_NAMES.join(', ')}`,
 });
 
-// ---- faults (issue 5: the kinds and their options; the runner applies them) ------------------
+// ---- faults (the kinds and their options; the runner applies them) ------------------
 
 const repeat = mapping('a repeat', {
   every: duration(1),
