@@ -78,6 +78,8 @@ export class RunAggregates {
   private cpuN = 0;
   private cpuSeconds = 0;
   private lastCpu: { pid: number; sec: number } | null = null;
+  /** a sample has been taken (with or without a daemon): later new pids started in the window */
+  private cpuSampled = false;
   private cgPeak: number | null = null;
   private readonly oom = new CounterDelta();
   private backlogMax: number | null = null;
@@ -124,13 +126,17 @@ export class RunAggregates {
       this.cpuSum += x.cpu;
       this.cpuN++;
     }
-    // CPU seconds summed per process lifetime, so a restarted daemon's time adds up.
+    // CPU seconds over the window, summed per process so a restarted daemon's time adds up. A
+    // process already there at the first sample started before the window: its start-up is not
+    // the run's, so its count starts there; one first seen later (restart, late start) started
+    // inside the window and counts from its start.
     if (x.pid !== null && x.cpuSec !== null) {
       if (this.lastCpu && this.lastCpu.pid === x.pid) this.cpuSeconds += Math.max(0, x.cpuSec - this.lastCpu.sec);
-      else this.cpuSeconds += x.cpuSec;
+      else if (this.cpuSampled) this.cpuSeconds += x.cpuSec;
       this.lastCpu = { pid: x.pid, sec: x.cpuSec };
       if (!this.pids.includes(x.pid) && this.pids.length < 1000) this.pids.push(x.pid);
     }
+    this.cpuSampled = true;
     if (x.cgroup) {
       this.cgPeak = max(this.cgPeak, x.cgroup.peak);
       this.oom.push(x.cgroup.oomKills);

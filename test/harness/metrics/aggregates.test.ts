@@ -50,3 +50,15 @@ t.test('peaks, slope after warm-up, kernel deltas, restarts, victims', async (t)
   t.same(s.oomVictims, [{ t: 4000, pid: 99, name: 'bystander-0', memcg: '/auditstorm-x', ours: true }]);
   t.equal(s.load.total, 5000);
 });
+
+t.test('CPU seconds: start-up before the window is not the run\'s; a process started in it counts whole', async (t) => {
+  // a daemon that spent 0.8 s starting, then 0.1 s per second over 3 s of window
+  const before = new RunAggregates(0);
+  for (let i = 0; i <= 30; i++) before.addSample(sample(i * 100, { cpuSec: 0.8 + i * 0.01 }));
+  t.ok(Math.abs(before.summary().cpu.seconds - 0.3) < 1e-9, `0.3 s in the window, not 1.1 (${before.summary().cpu.seconds})`);
+  // late start: no daemon at the first samples, then one that starts inside the window
+  const late = new RunAggregates(0);
+  for (let i = 0; i < 5; i++) late.addSample(sample(i * 100, { pid: null, cpuSec: null }));
+  for (let i = 0; i <= 10; i++) late.addSample(sample(500 + i * 100, { pid: 12, cpuSec: 0.2 + i * 0.01 }));
+  t.ok(Math.abs(late.summary().cpu.seconds - 0.3) < 1e-9, `its start-up is inside the window (${late.summary().cpu.seconds})`);
+});
