@@ -94,7 +94,10 @@ t.test('auditd + audisp-remote through --daemon command', { skip, timeout: 240_0
       else t.equal(w?.detail.restarted, true, `the supervisor restarted the collector (pid ${w?.detail.killedPid} -> ${w?.detail.newPid})`);
       const ev = o.summary.metrics.events;
       t.equal(ev.logged, ausearchEvents(join(o.dir, 'command/log/collector.log'), o.summary.auid), 'logged = ausearch on the collector\'s log');
-      t.ok(ev.logged > ev.generated / 4, `the collector logged ${ev.logged} of ${ev.generated} (events before and after the fault arrive)`);
+      // stalled, audisp-remote holds the events and sends them on (13,611 of 13,682 here); killed
+      // 2 s into 8 s, at least the events from before the crash arrive (3,997 of 14,027 in one run)
+      if (kind === 'stall-daemon') t.ok(ev.logged > ev.generated * 0.9, `the collector logged ${ev.logged} of ${ev.generated} (the stalled events arrive)`);
+      else t.ok(ev.logged > ev.generated / 8, `the collector logged ${ev.logged} of ${ev.generated} (the events before the crash arrive)`);
       t.comment(`${o.summary.verdict}: generated ${ev.generated}, logged ${ev.logged}, named loss ${namedLoss(ev)}, silent loss ${ev.silentLoss}, duplicates ${ev.duplicates}`);
       after(t, o);
     });
