@@ -31,6 +31,8 @@ export type InputMessage =
   /** the reserve is full and queue_full_action is halt */
   | { type: 'halt'; why: string }
   | { type: 'stopped'; unregistered: boolean }
+  /** a counter changed while the main thread's stats timer slept (at most one per sleep) */
+  | { type: 'changed' }
   | { type: 'failed'; msg: string; errno?: number };
 
 /** Biggest datagram we accept: kernel records stay under ~9 KB (MAX_AUDIT_MESSAGE_LENGTH 8970). */
@@ -61,6 +63,15 @@ let malformedSinceLog = 0;
 
 function post(m: InputMessage, transfer?: ArrayBuffer[]): void {
   port.postMessage(m, transfer ?? []);
+}
+
+/** After a pass that may have changed counters: the main thread's stats timer sleeps while the
+ *  daemon is idle, and most changes reach it as a batch anyway; this covers the rest (records
+ *  all dropped, malformed data, socket counters), with one message per sleep. */
+function noteChanged(): void {
+  if (Atomics.load(q.i32, I.STATS_DORMANT) === 1 && Atomics.compareExchange(q.i32, I.STATS_DORMANT, 1, 0) === 1) {
+    post({ type: 'changed' });
+  }
 }
 
 // ---- staging: admitted records wait here (already counted in the queue) until posted
@@ -253,6 +264,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       flushStage();
       setPaused(true);
       if (limits.policy === 'pause') pausing = true;
+      noteChanged();
       sock.wait(Math.max(1, Math.ceil(plan.ms)), false);
       continue;
     }
@@ -271,6 +283,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       continue;
     }
     const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : -1;
+    noteChanged();
     const r = sock.wait(timeout, true);
     if (r & WAIT_READABLE) {
       receive(sock, plan.n, plan.mode, -1, false);

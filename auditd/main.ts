@@ -25,8 +25,8 @@ import type { AuditRecord, Dispatcher, LogSink, LogSinkStats, PluginStats } from
 export const VERSION = packageVersion();
 /** records per sink.write: big enough to amortise, small enough to keep latency and memory flat */
 const OUT_CHUNK = 4096;
-/** A stats file whose counters did not change is rewritten at least this often (freshness of ts,
- *  uptimeMs); otherwise an idle daemon writes nothing. */
+/** A stats file whose counters did not change is rewritten once this long after the last change
+ *  (ts, uptimeMs fresh); then the stats timer sleeps until something happens again. */
 const STATS_HEARTBEAT_MS = 1000;
 /** RSS moves by a few KiB on every GC: only a change of this much counts as a change of stats. */
 const STATS_RSS_STEP = 1024 * 1024;
@@ -174,8 +174,9 @@ export class Daemon {
       this.pump();
     });
     // One timer for the daemon's periodic work: the stats file (skipped when nothing changed)
-    // and, once a second, the drop policy's loss record. Nothing else wakes an idle daemon.
-    this.statsTimer = setInterval(() => this.tick(), cfg.statsIntervalMs);
+    // and, once a second, the drop policy's loss record. It sleeps while the daemon is idle
+    // (sleepStats), so nothing wakes an idle daemon.
+    this.wakeStats();
     await this.startWorker();
     try {
       this.enable = await applyEnableState(this.enableState);
@@ -206,6 +207,7 @@ export class Daemon {
       let markDone!: () => void;
       this.workerDone = new Promise<void>((r) => { markDone = r; });
       worker.on('message', (m: InputMessage) => {
+        this.wakeStats();
         switch (m.type) {
           case 'batch':
             this.pending.push({ records: unpackBatch(m.buf), bytes: m.bytes });
@@ -228,6 +230,8 @@ export class Daemon {
           case 'halt':
             this.halt(m.why);
             break;
+          case 'changed':
+            break; // wakeStats above is all it asks for
           case 'failed':
             if (!settled) { settled = true; reject(new Error(m.msg)); } else this.log.error(`input: ${m.msg}`);
             break;
@@ -303,6 +307,7 @@ export class Daemon {
 
   /** Records the daemon writes about itself go straight to the sink (not through the queue). */
   private sideWrite(rec: AuditRecord): void {
+    this.wakeStats();
     const p = this.sink.write([rec]).then((r) => { this.daemonRecords += r.written; }).catch((e: Error) => this.log.error(`cannot write ${rec.type} record: ${e.message}`));
     this.sideWrites.add(p);
     void p.finally(() => this.sideWrites.delete(p));
@@ -339,15 +344,45 @@ export class Daemon {
       this.lossCheckedAt = now;
       this.reportLoss();
     }
-    this.writeStats(false);
+    if (this.writeStats(false) === 'heartbeat') this.sleepStats();
+  }
+
+  /** (Re)start the stats timer if it sleeps. Called on everything that can change a counter on
+   *  this thread (a message from the input thread, a record of our own, a signal); the input
+   *  thread's own changes arrive as a message too (STATS_DORMANT). */
+  private wakeStats(): void {
+    if (this.statsTimer !== null || this.state === 'stopped') return;
+    Atomics.store(this.q.i32, I.STATS_DORMANT, 0);
+    this.statsTimer = setInterval(() => this.tick(), this.cfg.statsIntervalMs);
+  }
+
+  /** After a heartbeat with nothing changed for STATS_HEARTBEAT_MS: stop the timer, unless work
+   *  is under way that changes counters without a message (writes in flight, plugins, a loss
+   *  record due, a stop). */
+  private sleepStats(): void {
+    if (this.state !== 'running' || this.dispatcher !== null || !this.idle() || this.sideWrites.size > 0 ||
+        this.q.get(B.DROPPED_QUEUE_FULL) !== this.lossReported || this.statsTimer === null) return;
+    Atomics.store(this.q.i32, I.STATS_DORMANT, 1);
+    // a change the input thread made before it could see the flag: look once more
+    if (this.statsKeyOf(this.stats()) !== this.statsKey) {
+      Atomics.store(this.q.i32, I.STATS_DORMANT, 0);
+      return;
+    }
+    clearInterval(this.statsTimer);
+    this.statsTimer = null;
+  }
+
+  private statsKeyOf(s: DaemonStats): string {
+    return JSON.stringify({ ...s, ts: 0, uptimeMs: 0, rssBytes: Math.round(s.rssBytes / STATS_RSS_STEP) });
   }
 
   /** Write the stats file; unless forced, only when a counter or the state changed (RSS by a
-   *  MiB or more), or STATS_HEARTBEAT_MS after the last write. */
-  writeStats(force = true): void {
+   *  MiB or more), or once STATS_HEARTBEAT_MS after the last write ('heartbeat'). */
+  writeStats(force = true): 'changed' | 'heartbeat' | 'none' {
     const s = this.stats();
-    const key = JSON.stringify({ ...s, ts: 0, uptimeMs: 0, rssBytes: Math.round(s.rssBytes / STATS_RSS_STEP) });
-    if (!force && key === this.statsKey && s.ts - this.statsWrittenAt < STATS_HEARTBEAT_MS) return;
+    const key = this.statsKeyOf(s);
+    const changed = key !== this.statsKey;
+    if (!force && !changed && s.ts - this.statsWrittenAt < STATS_HEARTBEAT_MS) return 'none';
     this.statsKey = key;
     this.statsWrittenAt = s.ts;
     try {
@@ -355,6 +390,7 @@ export class Daemon {
     } catch (err) {
       this.log.warn(`cannot write stats to ${this.cfg.statsFile}: ${(err as Error).message}`);
     }
+    return changed || force ? 'changed' : 'heartbeat';
   }
 
   /** SIGHUP: re-read the config; apply what can change live, say what needs a restart. */
@@ -398,12 +434,14 @@ export class Daemon {
 
   /** SIGUSR1 */
   async rotate(): Promise<void> {
+    this.wakeStats();
     try {
       await this.sink.rotate();
       this.log.info('log rotated');
     } catch (err) {
       this.log.error(`rotate failed: ${(err as Error).message}`);
     }
+    this.wakeStats(); // the rotation counter changed after the timer may have slept
   }
 
   /** SIGUSR2 */
@@ -411,6 +449,7 @@ export class Daemon {
     // records not written while suspended (since start): auditd reports nothing; the harness needs it
     const notWritten = this.sink.stats().notWritten;
     this.sink.resume();
+    this.wakeStats();
     Atomics.store(this.q.i32, I.SUSPENDED, 0); // queue_full_action suspend ends here too
     this.q.wake();
     this.sideWrite(daemonRecord(DaemonType.RESUME, { op: 'resume', not_written: notWritten, pid: process.pid, res: 'success' }));
@@ -442,6 +481,7 @@ export class Daemon {
   private async doStop(reason: string): Promise<number> {
     this.log.info(`stopping (${reason}): ${this.q.records()} records queued`);
     this.state = 'stopping';
+    this.wakeStats();
     // put the enabled flag back while still reading, so its CONFIG_CHANGE record is ours
     try {
       const msg = await this.enable?.restore();
@@ -471,6 +511,7 @@ export class Daemon {
     }
     await this.sink?.close();
     if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = null;
     this.state = 'stopped';
     this.writeStats();
     const f = this.stats();

@@ -31,8 +31,11 @@ export const I = {
   SUSPENDED: 11,
   /** the input thread's wake eventfd, -1 before it exists (main writes to it to wake the thread) */
   WAKE_FD: 12,
+  /** 1 while the main thread's stats timer sleeps (an idle daemon): the input thread posts a
+   *  'changed' message once when it next changes a counter, and clears this */
+  STATS_DORMANT: 13,
 } as const;
-const I_LEN = 13;
+const I_LEN = 14;
 
 // BigInt64 slots: byte counts and monotonic counters that can pass 2^31.
 export const B = {

@@ -61,8 +61,11 @@ export interface DaemonUnderTest {
   statsPath(): string | null;
   /** current log and rotated logs, oldest first */
   logFiles(): string[];
-  /** the HWM in bytes the daemon promises to stay under (tsauditd), for expect peak_rss_max: hwm */
+  /** the memory the daemon promises to stay within above its idle RSS (tsauditd), for expect
+   *  peak_rss_max: hwm: null when it promises none */
   queueBoundBytes(): number | null;
+  /** what that promise is made of, for the verdict's detail (queue, reserve, socket cushion) */
+  queueBoundParts(): BoundPart[];
   exited(): boolean;
   stop(timeoutMs?: number): Promise<StopResult>;
   /** SIGKILL (crash fault) and forget the process; start() may be called again */
@@ -71,6 +74,9 @@ export interface DaemonUnderTest {
   /** the pid of a named process of the setup (a collector, a supervisor), from its pid file */
   processPid?(name: string): number | null;
 }
+
+/** one term of a daemon's memory promise: what it is (the config key) and its bytes */
+export interface BoundPart { name: string; bytes: number }
 
 const REGISTER_TIMEOUT_MS = 15_000;
 
@@ -183,6 +189,7 @@ export abstract class ProcessDaemon implements DaemonUnderTest {
   statsPath(): string | null { return null; }
   logFiles(): string[] { return rotatedLogs(this.logFile); }
   queueBoundBytes(): number | null { return null; }
+  queueBoundParts(): BoundPart[] { return []; }
   exited(): boolean { return this.proc.exited(); }
   stop(timeoutMs?: number): Promise<StopResult> { return this.proc.stop(this.ctx!.session, timeoutMs); }
   kill(): Promise<void> { return this.proc.kill(this.ctx!.session); }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../auditd/config.ts';
 import { renderConfig, tsauditdConfigMap } from './config-file.ts';
-import { ProcessDaemon, type DaemonSpec, type Policy, type StartContext } from './daemon.ts';
+import { ProcessDaemon, type BoundPart, type DaemonSpec, type Policy, type StartContext } from './daemon.ts';
 import { packageFile, packageVersion } from '../../lib/paths.ts';
 
 const BIN = packageFile('auditd/bin/tsauditd.js');
@@ -16,7 +16,7 @@ export class TsauditdDaemon extends ProcessDaemon {
   readonly label: string;
   private dir = '';
   private stats = '';
-  private hwmBytes: number | null = null;
+  private bound: BoundPart[] | null = null;
 
   constructor(private readonly spec: DaemonSpec) {
     super();
@@ -35,14 +35,31 @@ export class TsauditdDaemon extends ProcessDaemon {
     const parsed = parseConfig(readFileSync(file, 'utf8'), file, this.dir);
     this.logFile = parsed.logFile;
     this.stats = parsed.statsFile;
-    this.hwmBytes = this.policy === 'unbounded' ? null : parsed.queueHwmBytes;
+    this.bound = memoryPromise(parsed);
     await this.proc.spawn(ctx, process.execPath, [BIN, '-n', '-c', this.dir], this.label);
   }
 
   override statsPath(): string | null { return this.stats; }
-  override queueBoundBytes(): number | null { return this.hwmBytes; }
+  override queueBoundBytes(): number | null { return this.bound ? this.bound.reduce((a, p) => a + p.bytes, 0) : null; }
+  override queueBoundParts(): BoundPart[] { return this.bound ?? []; }
 
   version(): string {
     return packageVersion();
   }
+}
+
+/**
+ * What a configured tsauditd promises to hold beyond its idle RSS: its queue up to the byte HWM,
+ * under block the reserve the liveness floor reads into, and the kernel memory of its socket's
+ * receive buffer (SO_RCVBUF, which the kernel doubles): at the HWM the paced reader keeps that
+ * buffer nearly full by design, and the harness judges RSS plus those unread bytes. Unbounded
+ * (or block whose full reserve keeps reading into memory) promises nothing.
+ */
+function memoryPromise(c: ReturnType<typeof parseConfig>): BoundPart[] | null {
+  if (c.queueOverflow === 'unbounded') return null;
+  if (c.queueOverflow === 'block' && c.queueFullAction === 'keep') return null;
+  const parts: BoundPart[] = [{ name: 'queue_hwm_bytes', bytes: c.queueHwmBytes }];
+  if (c.queueOverflow === 'block') parts.push({ name: 'queue_reserve_bytes', bytes: c.queueReserveBytes });
+  parts.push({ name: 'socket (2 x recv_buffer_bytes)', bytes: 2 * c.recvBufferBytes });
+  return parts;
 }

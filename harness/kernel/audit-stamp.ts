@@ -53,3 +53,56 @@ export function fieldValue(body: string, key: string): string | null {
   const sp = body.indexOf(' ', start);
   return body.slice(start, sp < 0 ? undefined : sp);
 }
+
+// The same readings on bytes (a log line in the read buffer, [start, end)), for the log reader:
+// it makes no string per line. They agree with the string forms on every line whose bytes
+// decode to that string (the keys, digits and separators are ASCII, never inside a UTF-8
+// sequence).
+
+const AUDIT_OPEN = Buffer.from('audit(');
+
+/** readAuditStamp on bytes, into `out` (no allocation); false if the stamp is not there. */
+export function readAuditStampBytes(buf: Uint8Array, pos: number, end: number, out: AuditStamp): boolean {
+  if (pos + AUDIT_OPEN.length > end) return false;
+  for (let k = 0; k < AUDIT_OPEN.length; k++) if (buf[pos + k] !== AUDIT_OPEN[k]) return false;
+  let i = pos + AUDIT_OPEN.length;
+  // three integers, ended by '.', ':' and ')'
+  let v = 0, start = i;
+  while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) { v = v * 10 + buf[i]! - 0x30; if (++i - start > 15) return false; }
+  if (i === start || i >= end || buf[i] !== 0x2e) return false;
+  out.sec = v;
+  v = 0; start = ++i;
+  while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) { v = v * 10 + buf[i]! - 0x30; if (++i - start > 15) return false; }
+  if (i === start || i >= end || buf[i] !== 0x3a) return false;
+  out.msec = v;
+  v = 0; start = ++i;
+  while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) { v = v * 10 + buf[i]! - 0x30; if (++i - start > 15) return false; }
+  if (i === start || i >= end || buf[i] !== 0x29) return false;
+  out.serial = v;
+  i++;
+  if (i < end && buf[i] === 0x3a) i++;
+  if (i < end && buf[i] === 0x20) i++;
+  out.end = i;
+  return true;
+}
+
+/** fieldValue on bytes: where the value of `needle` (the key with its `=`, as bytes) starts
+ *  among the fields in [start, end), or -1. The value runs to fieldValueEnd. */
+export function fieldValueStart(buf: Uint8Array, start: number, end: number, needle: Uint8Array): number {
+  const n = needle.length;
+  const first = needle[0];
+  for (let i = start; i + n <= end; i++) {
+    if (buf[i] !== first || (i > start && buf[i - 1] !== 0x20)) continue;
+    let k = 1;
+    while (k < n && buf[i + k] === needle[k]) k++;
+    if (k === n) return i + n;
+  }
+  return -1;
+}
+
+/** where a value starting at `from` ends: the next space, or `end` */
+export function fieldValueEnd(buf: Uint8Array, from: number, end: number): number {
+  let i = from;
+  while (i < end && buf[i] !== 0x20) i++;
+  return i;
+}

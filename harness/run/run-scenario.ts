@@ -499,7 +499,7 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
     // unread bytes in its socket are memory held for the daemon too (kernel side)
     peakRssBytes: Math.max(peakRssBytes, agg.peakRssPlusSocketBytes ?? 0),
     peakSocketUnreadBytes: agg.peakSocketRmemBytes ?? undefined,
-    idleRssBytes: idleRssForBound, queueBoundBytes: daemon.queueBoundBytes(), slope, oomKills,
+    idleRssBytes: idleRssForBound, queueBoundBytes: daemon.queueBoundBytes(), queueBoundParts: daemon.queueBoundParts(), slope, oomKills,
     kernelLost: w.lostDelta, throughputEventsPerSec: p.collected.log.events / loadSeconds,
     backlogWaitMs: Math.max(0, kernelAfter.backlogWaitTimeActualMs - p.watch.kernelBefore.backlogWaitTimeActualMs),
     events: p.events,

@@ -29,8 +29,10 @@ export interface RunFigures {
   /** peak unread bytes in the daemon's audit socket, for the detail */
   peakSocketUnreadBytes?: number;
   idleRssBytes: number;
-  /** the daemon's promised queue bound, null when it has none (unbounded, auditd) */
+  /** the daemon's promised memory above idle, null when it has none (unbounded, auditd) */
   queueBoundBytes: number | null;
+  /** its terms (name, bytes), for the detail */
+  queueBoundParts?: Array<{ name: string; bytes: number }>;
   slope: SlopeEstimate | null;
   oomKills: number;
   kernelLost: number;
@@ -65,7 +67,9 @@ export function evaluate(expect: Expectations, f: RunFigures, expectDaemonSurviv
       // default-bounded tsauditd would keep, so unbounded growth fails the same limit.
       const bound = f.queueBoundBytes ?? 16 * 1024 * 1024;
       limit = f.idleRssBytes + bound + HWM_SLACK_BYTES;
-      how = `idle ${mib(f.idleRssBytes)} + queue bound ${mib(bound)}${f.queueBoundBytes === null ? ' (default; daemon declares none)' : ''} + ${mib(HWM_SLACK_BYTES)}`;
+      const terms = f.queueBoundParts?.length ? f.queueBoundParts.map((p) => `${p.name} ${mib(p.bytes)}`).join(' + ')
+        : `queue bound ${mib(bound)}${f.queueBoundBytes === null ? ' (default; daemon declares none)' : ''}`;
+      how = `idle ${mib(f.idleRssBytes)} + ${terms} + ${mib(HWM_SLACK_BYTES)}`;
     } else {
       limit = expect.peakRssMax;
       how = 'scenario limit';

@@ -2,13 +2,14 @@
 // logged, which were logged only in part, which were logged twice. Memory is bounded at any
 // scale: the serials go into a bitmap (SerialSet), and only a window of recent events is held
 // open while their records arrive (a daemon writes an event's records together, give or take
-// the few events other CPUs interleave).
+// the few events other CPUs interleave). The lines of a RAW or ENRICHED log are read from the
+// read stream's bytes in place: at hundreds of millions of lines, a string per line (and per
+// field) is what the harness's memory would go to (V8's young generation), not the counts.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { SerialSet } from '../kernel/serial-set.ts';
-import { fieldValue } from '../kernel/audit-stamp.ts';
+import { fieldValue, fieldValueEnd, fieldValueStart } from '../kernel/audit-stamp.ts';
 import { isUserMessageType, RecordType } from '../kernel/record-types.ts';
-import { ENRICHED, type LogFormat, type LogRecord } from './log-format.ts';
+import { ENRICHED, rawRecordView, readRawBytes, type LogFormat, type LogRecord } from './log-format.ts';
 
 export interface LogScanOptions {
   auid: number;
@@ -81,16 +82,77 @@ const NONE = -1;
  *    cannot be told from their not being due; EOE is not written by auditd.
  *  - a user-range event is its one record.
  */
-function missingOf(ev: OpenEvent): Record<string, number> | null {
-  if (!ev.syscall) return null;
-  const out: Record<string, number> = {};
+function missingPaths(ev: OpenEvent): number {
+  if (!ev.syscall) return 0;
   const pathsDue = ev.items > 0 ? ev.items : 0;
   let pathsSeen = ev.paths;
   if (pathsDue > 0 && pathsDue < 32) pathsSeen = popcount(ev.pathBits);
-  if (pathsSeen < pathsDue) out.PATH = pathsDue - pathsSeen;
-  if (ev.proctitle === 0) out.PROCTITLE = 1;
-  return Object.keys(out).length ? out : null;
+  return pathsSeen < pathsDue ? pathsDue - pathsSeen : 0;
 }
+
+function missingProctitle(ev: OpenEvent): number {
+  return ev.syscall && ev.proctitle === 0 ? 1 : 0;
+}
+
+/** A record's fields, read by key: from its text, or in place from the log's bytes. */
+interface Fields {
+  int(key: Key): number;
+  /** the value of `key` is exactly `text` */
+  is(key: Key, text: string): boolean;
+  /** the fields as text (made only where one is needed: rare records) */
+  text(): string;
+}
+
+interface Key { name: string; needle: Uint8Array }
+const key = (name: string): Key => ({ name, needle: Buffer.from(`${name}=`) });
+const AUID = key('auid'), PID = key('pid'), PPID = key('ppid'), ITEMS = key('items'), ITEM = key('item');
+
+class TextFields implements Fields {
+  body = '';
+  int(k: Key): number { return intValue(fieldValue(this.body, k.name)); }
+  is(k: Key, text: string): boolean { return fieldValue(this.body, k.name) === text; }
+  text(): string { return this.body; }
+}
+
+class ByteFields implements Fields {
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  int(k: Key): number {
+    const s = fieldValueStart(this.buf, this.start, this.end, k.needle);
+    if (s < 0) return NONE;
+    const e = fieldValueEnd(this.buf, s, this.end);
+    // plain decimal of up to 15 digits is what a log holds; anything else (empty, signed, hex,
+    // huge) is decoded and read as the text form reads it, so the two agree
+    if (e > s && e - s <= 15) {
+      let v = 0, i = s;
+      for (; i < e; i++) {
+        const c = this.buf[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        v = v * 10 + c - 0x30;
+      }
+      if (i === e) return v;
+    }
+    return intValue(decode(this.buf, s, e));
+  }
+  is(k: Key, text: string): boolean {
+    const s = fieldValueStart(this.buf, this.start, this.end, k.needle);
+    if (s < 0) return false;
+    const e = fieldValueEnd(this.buf, s, this.end);
+    // bytes of other text never decode to ASCII text, so ASCII text is compared byte for byte
+    if (!/^[\x00-\x7f]*$/.test(text)) return decode(this.buf, s, e) === text;
+    if (e - s !== text.length) return false;
+    for (let i = 0; i < text.length; i++) if (this.buf[s + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+  text(): string { return decode(this.buf, this.start, this.end); }
+}
+
+function decode(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+}
+
+const LF = 0x0a, CR = 0x0d;
 
 function popcount(v: number): number {
   let n = 0;
@@ -112,11 +174,24 @@ export class LogScanner {
   private readonly format: LogFormat;
   private readonly loadPids: Set<number>;
   private readonly window: number;
+  /** events already judged, for reuse: one object per open slot, not per event */
+  private readonly spare: OpenEvent[] = [];
+  private readonly textFields = new TextFields();
+  private readonly byteFields = new ByteFields();
+  private readonly view = rawRecordView();
+  /** the format's RAW layout, when its lines can be read from bytes */
+  private readonly cutAtGS: boolean | null;
+  /** a line begun in one chunk of bytes and not yet ended */
+  private carry = Buffer.allocUnsafe(1 << 16);
+  private carryLength = 0;
+  /** a chunk ended in CR: a LF opening the next one ends no line (CRLF split across chunks) */
+  private afterCR = false;
   readonly out: LogScan;
 
   constructor(o: LogScanOptions) {
     this.auidText = String(o.auid);
     this.format = o.format ?? ENRICHED;
+    this.cutAtGS = this.format.rawLayout ? this.format.rawLayout.cutAtGS : null;
     this.loadPids = new Set(o.loadPids ?? []);
     this.window = o.window ?? 4096;
     this.order = new Float64Array(this.window + 2);
@@ -127,9 +202,88 @@ export class LogScanner {
     };
   }
 
+  /** One line, as text (without its newline). */
   line(line: string): void {
     this.out.lines++;
     if (!line) return;
+    this.parsed(line);
+  }
+
+  /**
+   * A chunk of a log file's bytes, as read: lines end at LF, CRLF or a lone CR (as node:readline
+   * splits them), and may run across chunks. Call endOfFile() after a file's last chunk.
+   */
+  bytes(chunk: Buffer): void {
+    const n = chunk.length;
+    let pos = 0;
+    if (this.afterCR && n > 0) {
+      this.afterCR = false;
+      if (chunk[0] === LF) pos = 1;
+    }
+    const hasCR = chunk.indexOf(CR, pos) >= 0;
+    while (pos < n) {
+      let e: number;
+      let next: number;
+      if (!hasCR) {
+        e = chunk.indexOf(LF, pos);
+        next = e + 1;
+      } else {
+        e = pos;
+        while (e < n && chunk[e] !== LF && chunk[e] !== CR) e++;
+        if (e === n) e = -1;
+        next = e + 1;
+        if (e >= 0 && chunk[e] === CR) {
+          if (e + 1 < n) { if (chunk[e + 1] === LF) next = e + 2; } else this.afterCR = true;
+        }
+      }
+      if (e < 0) {
+        this.carryBytes(chunk, pos, n);
+        return;
+      }
+      if (this.carryLength) {
+        this.carryBytes(chunk, pos, e);
+        this.lineBytes(this.carry, 0, this.carryLength);
+        this.carryLength = 0;
+      } else {
+        this.lineBytes(chunk, pos, e);
+      }
+      pos = next;
+    }
+  }
+
+  /** The file's bytes are all given: a last line without its newline is a line. */
+  endOfFile(): void {
+    if (this.carryLength) this.lineBytes(this.carry, 0, this.carryLength);
+    this.carryLength = 0;
+    this.afterCR = false;
+  }
+
+  private carryBytes(chunk: Buffer, start: number, end: number): void {
+    const need = this.carryLength + end - start;
+    if (need > this.carry.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.carry.length * 2));
+      this.carry.copy(grown, 0, 0, this.carryLength);
+      this.carry = grown;
+    }
+    chunk.copy(this.carry, this.carryLength, start, end);
+    this.carryLength = need;
+  }
+
+  private lineBytes(buf: Buffer, start: number, end: number): void {
+    this.out.lines++;
+    if (start === end) return;
+    if (this.cutAtGS !== null && readRawBytes(buf, start, end, this.cutAtGS, this.view)) {
+      const v = this.view, f = this.byteFields;
+      f.buf = v.buf;
+      f.start = v.bodyStart;
+      f.end = v.bodyEnd;
+      this.take(v.type, v.typeNumber, v.sec, v.serial, f);
+      return;
+    }
+    this.parsed(buf.toString('utf8', start, end));
+  }
+
+  private parsed(line: string): void {
     const r = this.format.parse(line);
     if (!r || (Array.isArray(r) && r.length === 0)) {
       this.out.malformedLines++;
@@ -141,30 +295,36 @@ export class LogScanner {
   }
 
   record(r: LogRecord): void {
-    if (r.type === 'DAEMON_ERR' && /lost|dropp/i.test(r.body.slice(0, 400))) this.out.lossNotices++;
-    let ev = this.open.get(r.serial);
+    this.textFields.body = r.body;
+    this.take(r.type, r.typeNumber, r.sec, r.serial, this.textFields);
+  }
+
+  private take(type: string, t: number | null, sec: number, serial: number, fields: Fields): void {
+    if (type === 'DAEMON_ERR' && /lost|dropp/i.test(fields.text().slice(0, 400))) this.out.lossNotices++;
+    let ev = this.open.get(serial);
     if (!ev) {
-      if (this.judged.has(r.serial)) {
-        this.late(r);
+      if (this.judged.has(serial)) {
+        this.late(t, serial);
         return;
       }
-      ev = { sec: r.sec, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, dupRecords: 0 };
-      this.open.set(r.serial, ev);
-      this.order[this.tail] = r.serial;
+      ev = this.spare.pop() ?? { sec: 0, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, dupRecords: 0 };
+      ev.sec = sec; ev.syscall = 0; ev.user = false; ev.login = false; ev.ours = false; ev.pid = NONE; ev.ppid = NONE;
+      ev.items = 0; ev.pathBits = 0; ev.paths = 0; ev.proctitle = 0; ev.cwd = 0; ev.dupRecords = 0;
+      this.open.set(serial, ev);
+      this.order[this.tail] = serial;
       this.tail = (this.tail + 1) % this.order.length;
       if (this.open.size > this.window) this.judgeOldest();
     }
-    const t = r.typeNumber;
     if (t === RecordType.SYSCALL) {
       if (ev.syscall++) ev.dupRecords++;
       else {
-        this.claim(ev, r.body);
-        ev.ppid = intField(r.body, 'ppid');
-        const items = intField(r.body, 'items');
+        this.claim(ev, fields);
+        ev.ppid = fields.int(PPID);
+        const items = fields.int(ITEMS);
         ev.items = items > 0 ? items : 0;
       }
     } else if (t === RecordType.PATH) {
-      const item = intField(r.body, 'item');
+      const item = fields.int(ITEM);
       if (item >= 0 && item < 32) {
         const bit = 1 << item;
         if (ev.pathBits & bit) ev.dupRecords++;
@@ -180,10 +340,10 @@ export class LogScanner {
     } else if (t !== null && isUserMessageType(t)) {
       if (ev.user) ev.dupRecords++;
       ev.user = true;
-      this.claim(ev, r.body);
+      this.claim(ev, fields);
     }
     // records after the event's SYSCALL (the kernel emits it first); LOGIN events included
-    if (ev.ours) this.out.byType[r.type] = (this.out.byType[r.type] ?? 0) + 1;
+    if (ev.ours) this.out.byType[type] = (this.out.byType[type] ?? 0) + 1;
   }
 
   /** All lines read: judge what is still open. */
@@ -192,18 +352,18 @@ export class LogScanner {
     return this.out;
   }
 
-  private claim(ev: OpenEvent, body: string): void {
-    if (fieldValue(body, 'auid') === this.auidText) ev.ours = true;
-    ev.pid = intField(body, 'pid');
+  private claim(ev: OpenEvent, fields: Fields): void {
+    if (fields.is(AUID, this.auidText)) ev.ours = true;
+    ev.pid = fields.int(PID);
   }
 
-  private late(r: LogRecord): void {
+  private late(t: number | null, serial: number): void {
     // A SYSCALL (or user record) of a judged event is that event written again; anything else
     // arrived too far from its event to be judged with it.
-    if (r.typeNumber === RecordType.SYSCALL || (r.typeNumber !== null && isUserMessageType(r.typeNumber))) {
-      if (this.out.serials.has(r.serial)) {
+    if (t === RecordType.SYSCALL || (t !== null && isUserMessageType(t))) {
+      if (this.out.serials.has(serial)) {
         this.out.duplicateRecords++;
-        if (this.dupSerials.add(r.serial)) this.out.duplicates++;
+        if (this.dupSerials.add(serial)) this.out.duplicates++;
       }
       return;
     }
@@ -216,6 +376,7 @@ export class LogScanner {
     const ev = this.open.get(serial)!;
     this.open.delete(serial);
     this.judged.add(serial);
+    this.spare.push(ev);
     if (!ev.ours || ev.login) return;
     const o = this.out;
     o.serials.add(serial);
@@ -224,11 +385,12 @@ export class LogScanner {
       o.duplicateRecords += ev.dupRecords;
       if (this.dupSerials.add(serial)) o.duplicates++;
     }
-    const missing = missingOf(ev);
-    if (missing) {
+    const paths = missingPaths(ev), proctitle = missingProctitle(ev);
+    if (paths || proctitle) {
       o.incomplete++;
       o.incompleteSerials.add(serial);
-      for (const [k, v] of Object.entries(missing)) o.missingRecords[k] = (o.missingRecords[k] ?? 0) + v;
+      if (paths) o.missingRecords.PATH = (o.missingRecords.PATH ?? 0) + paths;
+      if (proctitle) o.missingRecords.PROCTITLE = (o.missingRecords.PROCTITLE ?? 0) + proctitle;
     } else {
       o.complete++;
     }
@@ -238,8 +400,7 @@ export class LogScanner {
   }
 }
 
-function intField(body: string, key: string): number {
-  const v = fieldValue(body, key);
+function intValue(v: string | null): number {
   if (v === null) return NONE;
   const n = Number(v);
   return Number.isInteger(n) ? n : NONE;
@@ -249,8 +410,8 @@ function intField(body: string, key: string): number {
 export async function scanLogFiles(files: string[], o: LogScanOptions): Promise<LogScan> {
   const scanner = new LogScanner(o);
   for (const file of files) {
-    const rl = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-    for await (const line of rl) scanner.line(line);
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) scanner.bytes(chunk as Buffer);
+    scanner.endOfFile();
   }
   return scanner.finish();
 }

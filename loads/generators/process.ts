@@ -32,6 +32,10 @@ function cleanEnv(): Record<string, string> {
     if (v === undefined || k === 'NODE_OPTIONS' || k.startsWith('_TAPJS') || k.startsWith('TAP') || k === 'NODE_V8_COVERAGE') continue;
     env[k] = v;
   }
+  // glibc reads /proc/sys/vm/overcommit_memory (an openat) the first time a thread's malloc
+  // arena shrinks, at a moment no generator controls: after the auid is set, it is an audited
+  // syscall nobody counted. One arena (the main one, which never takes that path) removes it.
+  env.MALLOC_ARENA_MAX = '1';
   return env;
 }
 

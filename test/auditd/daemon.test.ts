@@ -1,7 +1,7 @@
 // tsauditd end to end on the real kernel (run under the dev lock):
 //   flock /run/lock/auditstorm-dev.lock npx tap test/auditd/daemon.test.ts
 import t from 'tap';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import {
@@ -107,4 +107,59 @@ t.test('SIGTERM during heavy load loses nothing the daemon accepted', async (t) 
   t.comment(`accepted ${s.received} records before SIGTERM; ${s.written} lines written`);
   t.equal((await status()).pid, 0, 'unregistered');
   t.match(d.stderr(), /stopped: received \d+/);
+});
+
+// One short datagram from another process: counted as foreign by the input thread, which posts
+// no batch for it (the path on which only its 'changed' message can wake the stats timer).
+const FOREIGN = `
+import socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9)
+s.bind((0, 0))
+s.sendto(b'\\x01' * 8, (int(sys.argv[1]), 0))
+`;
+
+t.test('idle: the stats file rests; a foreign datagram and a record each refresh it at once', async (t) => {
+  const dir = tempDir(t, 'tsauditd-idle-');
+  const auid = randomAuid();
+  await enableAudit(t, { backlogLimit: 8192, backlogWaitMs: 1000 });
+  await addOpenatRule(t, auid, `ts_idle_${auid}`);
+  writeConf(dir, { flush: 'incremental_async', max_log_file: 0, max_log_file_action: 'ignore', oom_score_adj: 'keep' });
+  const d = await startDaemon(t, dir);
+  const file = join(dir, 'tsauditd.stats.json');
+  /** until the file has not been rewritten for `quietMs` (the timer sleeps); false after 6 s */
+  const restsFor = async (quietMs: number): Promise<boolean> => {
+    const end = Date.now() + 6000;
+    let m = statSync(file).mtimeMs;
+    let since = Date.now();
+    while (Date.now() < end) {
+      await sleep(100);
+      const now = statSync(file).mtimeMs;
+      if (now !== m) { m = now; since = Date.now(); } else if (Date.now() - since >= quietMs) return true;
+    }
+    return false;
+  };
+  /** ms until `ok(stats)` holds, or -1 after 2 s */
+  const within = async (ok: (s: ReturnType<typeof d.stats>) => boolean): Promise<number> => {
+    const t0 = Date.now();
+    while (Date.now() - t0 < 2000) {
+      try { if (ok(d.stats())) return Date.now() - t0; } catch { /* mid-rename */ }
+      await sleep(20);
+    }
+    return -1;
+  };
+  const port = Number(/netlink port (\d+)/.exec(d.stderr())?.[1]);
+  t.ok(port > 0, `daemon's netlink port ${port}`);
+
+  t.ok(await restsFor(1500), 'an idle daemon stops rewriting its stats file (none for 1.5 s)');
+  await execa('python3', ['-c', FOREIGN, String(port)]);
+  const foreignMs = await within((s) => s.malformed.foreign === 1);
+  t.ok(foreignMs >= 0 && foreignMs < 1000, `a foreign datagram (no batch posted) is in the stats file after ${foreignMs} ms`);
+
+  t.ok(await restsFor(1500), 'rests again');
+  const before = d.stats().receivedSyscall;
+  await runLoad(auid, 5);
+  const recordMs = await within((s) => s.receivedSyscall >= before + 5);
+  t.ok(recordMs >= 0 && recordMs < 1000, `5 audited calls are in the stats file after ${recordMs} ms`);
+  t.equal(await d.stop(), 0, 'exit 0');
+  t.equal(d.stats().state, 'stopped', 'the final stats file says stopped');
 });
