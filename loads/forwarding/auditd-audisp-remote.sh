@@ -87,11 +87,12 @@ path = /sbin/audisp-remote
 type = always
 format = string
 CONF
+# no queue_file: mode immediate keeps its queue in memory and never opens it, and a long run
+# directory would make its line too long for audisp-remote's parser (below)
 cat > "$conf/audisp-remote.conf" <<CONF
 remote_server = 127.0.0.1
 port = $port
 transport = tcp
-queue_file = $conf/sender/remote.queue
 mode = immediate
 queue_depth = $queue_depth
 format = managed
@@ -110,18 +111,25 @@ queue_error_action = stop
 overflow_action = $overflow_action
 startup_failure_action = warn_once_continue
 CONF
+# audisp-remote reads its config with fgets(buf, 128): a longer line is split, the rest fails to
+# parse, and the plugin exits at start, so the sender forwards nothing (syslog alone says so)
+awk -v f="$conf/audisp-remote.conf" 'length($0) > 126 { printf "%s: line %d is %d characters; audisp-remote reads at most 126\n", f, NR, length($0) > "/dev/stderr"; bad = 1 } END { exit bad }' "$conf/audisp-remote.conf" || exit 2
 mount --bind "$conf/audisp-remote.conf" /etc/audit/audisp-remote.conf
 
 collector_pid="" sender_pid="" stopping=0
+# some connection on the port in state ESTABLISHED (01) or LISTEN (0A), from /proc/net/tcp*
+port_state() {
+  local hexport
+  hexport=$(printf '%04X' "$port")
+  grep -q ":$hexport [0-9A-F:]* $1 \|:[0-9A-F]* [0-9A-F:]*:$hexport $1 " /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 start_collector() {
   auditd -n -c "$conf/collector" &
   collector_pid=$!
   echo "$collector_pid" > "$conf/collector.pid"
   # listening before the sender's plugin connects (it would otherwise retry)
-  local hexport
-  hexport=$(printf '%04X' "$port")
   for _ in $(seq 200); do
-    grep -q ":$hexport 00000000000000000000000000000000:0000 0A\|:$hexport 00000000:0000 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+    port_state 0A && return 0
     kill -0 "$collector_pid" 2>/dev/null || { echo "$0: the collector exited" >&2; return 1; }
     sleep 0.05
   done
@@ -133,7 +141,7 @@ stop_all() {
   if [ -n "$sender_pid" ]; then kill -TERM "$sender_pid" 2>/dev/null; wait "$sender_pid" 2>/dev/null; fi
   # the collector may be stopped (a stall fault): continue it so it can act on SIGTERM
   if [ -n "$collector_pid" ]; then kill -CONT "$collector_pid" 2>/dev/null; kill -TERM "$collector_pid" 2>/dev/null; wait "$collector_pid" 2>/dev/null; fi
-  exit 0
+  exit "${1:-0}"
 }
 set +e
 trap stop_all TERM INT HUP
@@ -142,6 +150,18 @@ start_collector || exit 1
 auditd -n -c "$conf/sender" &
 sender_pid=$!
 echo "$sender_pid" > "$conf/sender.pid"
+# the plugin connected: a plugin that cannot start or connect makes every event look silently
+# lost, so it ends the setup with a reason instead
+connected=0
+for _ in $(seq 200); do
+  port_state 01 && { connected=1; break; }
+  kill -0 "$sender_pid" 2>/dev/null || break
+  sleep 0.05
+done
+if [ "$connected" != 1 ]; then
+  echo "$0: audisp-remote did not connect to the collector on port $port within 10 s (its reasons go to syslog)" >&2
+  stop_all 1
+fi
 
 # supervise: the sender ending ends the setup; the collector ending is restarted when asked
 while :; do

@@ -18,11 +18,6 @@ import { eventsMissing, namedLoss } from '../../../harness/verdict/accounting.ts
 const WRAPPER = join(PROJECT_ROOT, 'loads/forwarding/auditd-audisp-remote.sh');
 const skip = skipUnlessRoot || (existsSync('/sbin/audisp-remote') ? false : 'needs audispd-plugins (auditstorm setup installs it)');
 const HOST_CONF = '/etc/audit/audisp-remote.conf';
-// Run by tap, the collector's log ends up with none of the run's events (logged 0 = ausearch 0),
-// while the same runScenario call run by `npx tsx` or the CLI logs them all (15,986 of 15,988):
-// not yet understood, so these checks are todo and the equality above is not proof on its own.
-const TAP_ZERO = 'under tap the collector logs none of the run\'s events; under tsx and the CLI it logs them all';
-
 /** Distinct events of `auid` in a log by ausearch (an independent parser), less the load
  *  processes' own LOGIN events (setting their auid), which the accounting does not count. */
 function ausearchEvents(log: string, auid: number): number {
@@ -77,8 +72,9 @@ t.test('auditd + audisp-remote through --daemon command', { skip, timeout: 240_0
     const independent = ausearchEvents(log, o.summary.auid);
     t.equal(ev.logged, independent, `logged ${ev.logged} = ausearch's count in the collector's log ${independent}`);
     // a steady 4k events/s is well within the forwarding's reach: (nearly) all of it arrives, so
-    // the equality above is not two zeros
-    t.ok(ev.logged >= ev.generated * 0.99, `the collector logged ${ev.logged} of ${ev.generated}`, { todo: TAP_ZERO });
+    // the equality above is not two zeros (a plugin that never started made both 0: the run
+    // directory under tmpdir gave audisp-remote.conf a line past its parser's 127 characters)
+    t.ok(ev.logged >= ev.generated * 0.99, `the collector logged ${ev.logged} of ${ev.generated}`);
     t.equal(eventsMissing(ev), ev.generated - (ev.logged - ev.unexpected), 'missing = generated - expected logged');
     t.comment(`${o.summary.verdict}: generated ${ev.generated}, logged ${ev.logged}, silent loss ${ev.silentLoss}, duplicates ${ev.duplicates}`);
     after(t, o);
@@ -98,7 +94,10 @@ t.test('auditd + audisp-remote through --daemon command', { skip, timeout: 240_0
       else t.equal(w?.detail.restarted, true, `the supervisor restarted the collector (pid ${w?.detail.killedPid} -> ${w?.detail.newPid})`);
       const ev = o.summary.metrics.events;
       t.equal(ev.logged, ausearchEvents(join(o.dir, 'command/log/collector.log'), o.summary.auid), 'logged = ausearch on the collector\'s log');
-      t.ok(ev.logged > ev.generated / 4, `the collector logged ${ev.logged} of ${ev.generated} (events before and after the fault arrive)`, { todo: TAP_ZERO });
+      // stalled, audisp-remote holds the events and sends them on (13,611 of 13,682 here); killed
+      // 2 s into 8 s, at least the events from before the crash arrive (3,997 of 14,027 in one run)
+      if (kind === 'stall-daemon') t.ok(ev.logged > ev.generated * 0.9, `the collector logged ${ev.logged} of ${ev.generated} (the stalled events arrive)`);
+      else t.ok(ev.logged > ev.generated / 8, `the collector logged ${ev.logged} of ${ev.generated} (the events before the crash arrive)`);
       t.comment(`${o.summary.verdict}: generated ${ev.generated}, logged ${ev.logged}, named loss ${namedLoss(ev)}, silent loss ${ev.silentLoss}, duplicates ${ev.duplicates}`);
       after(t, o);
     });
