@@ -6,7 +6,7 @@ import type { DaemonKind } from '../daemons/daemon.ts';
 import type { FaultSpec } from '../scenario/schema.ts';
 import { cgroupLayout } from '../host/cgroup-detect.ts';
 import { slowfsUnavailable } from './slow-layer.ts';
-import { DISK_FAULTS } from './kinds.ts';
+import { commandFaultProblem } from '../scenario/daemon-fit.ts';
 
 /** What the host offers the faults (detected by hostFaultSupport(); injectable for tests). */
 export interface HostFaultSupport {
@@ -21,6 +21,8 @@ export interface HostFaultSupport {
 export interface ApplicabilityContext {
   /** the scenario's daemon.memory_limit (memory-squeeze must go under it) */
   daemonMemoryLimitBytes?: number;
+  /** a command daemon's log as the scenario gives it (@LOGDIR@/audit.log when unset) */
+  daemonLog?: string | null;
   host?: HostFaultSupport;
 }
 
@@ -34,12 +36,9 @@ export function hostFaultSupport(): HostFaultSupport {
 const no = (reason: string, fix: string): Applicability => ({ applies: false, reason, fix });
 
 export function faultApplicability(fault: FaultSpec, daemonKind: DaemonKind, ctx: ApplicabilityContext = {}): Applicability {
-  if (daemonKind === 'command' && DISK_FAULTS.includes(fault.kind)) {
-    return no('a command daemon writes its log where its command line says (daemon.log), not on the run\'s log volume, so a disk fault cannot reach it',
-      'run the scenario with tsauditd or auditd, or drop the fault');
-  }
-  if (daemonKind === 'command' && fault.kind === 'plugin-stall') {
-    return no('a command daemon has no plugins.d the runner can add its sink plugin to', 'run the scenario with tsauditd or auditd, or drop the fault');
+  if (daemonKind === 'command') {
+    const p = commandFaultProblem(fault.kind, ctx.daemonLog);
+    if (p) return no(p.reason, p.fix);
   }
   if (fault.kind === 'memory-squeeze' && ctx.daemonMemoryLimitBytes !== undefined && fault.memory_limit >= ctx.daemonMemoryLimitBytes) {
     return no(`memory_limit ${fault.memory_limit} B is not under the daemon's memory_limit ${ctx.daemonMemoryLimitBytes} B: nothing would be squeezed`,

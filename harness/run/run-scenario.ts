@@ -235,7 +235,7 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   const cgroupTrackId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
   phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
   // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
-  const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, host: hostFaultSupport() });
+  const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, daemonLog: s.daemon.log, host: hostFaultSupport() });
   if (notApplicable.length) throw new FaultApplicabilityError(notApplicable);
   if (s.faults.some((f) => DISK_FAULTS.includes(f.kind))) {
     held.volume = await LogVolume.create({ dir, session, slowLayer: needsSlowLayer(s.faults, cgroup.version) });

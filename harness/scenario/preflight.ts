@@ -14,6 +14,7 @@ import { assertScoped } from '../rules/scope.ts';
 import { ELF_X86_64, syscallNumber } from '../rules/syscall-table.ts';
 import type { LoadSpec, Scenario } from './schema.ts';
 import { formatDuration } from './units.ts';
+import { commandFaultProblem } from './daemon-fit.ts';
 
 /** One thing a run would refuse: the scenario field it is about and what to do. */
 export interface PreflightProblem {
@@ -248,9 +249,8 @@ function checkLoadsAndFaults(s: Scenario, problems: PreflightProblem[], warnings
       const fit = Math.min(repeats.times, Math.floor((s.durationMs - f.at - length) / repeats.every) + 1);
       if (fit < repeats.times) warnings.push(`faults[${f.index}] (${f.kind}): ${fit} of its ${repeats.times} repeats fit in the run (${formatDuration(s.durationMs)}); the rest do not happen`);
     }
-    if (f.kind === 'plugin-stall' && s.daemon.name === 'command') {
-      problems.push({ path: `faults[${f.index}]`, message: 'plugin-stall needs a daemon with plugins (tsauditd or auditd); a command daemon has none' });
-    }
+    const unreachable = s.daemon.name === 'command' ? commandFaultProblem(f.kind, s.daemon.log) : null;
+    if (unreachable) problems.push({ path: `faults[${f.index}]`, message: `${f.kind} cannot apply to a command daemon: ${unreachable.reason}; ${unreachable.fix}` });
   }
 }
 

@@ -63,11 +63,14 @@ t.test('faultApplicability: what a daemon and a host can take', async (t) => {
   const v2nofuse: HostFaultSupport = { cgroupVersion: 2, io: true, cpu: true, fuseUnavailable: 'no /dev/fuse' };
   const disk = faultSpec('{kind: slow-disk, rate: 1MiB/s}');
   t.same(faultApplicability(disk, 'auditd', { host: v1fuse }), { applies: true });
-  const cmd = faultApplicability(disk, 'command');
+  const cmd = faultApplicability(disk, 'command', { daemonLog: '/var/log/mine/audit.log' });
   t.notOk(cmd.applies);
-  t.match(!cmd.applies && cmd.reason, /command daemon writes its log/);
+  t.match(!cmd.applies && cmd.reason, /daemon\.log is \/var\/log\/mine\/audit\.log, which it cannot reach/);
+  t.ok(faultApplicability(disk, 'command').applies, 'a command daemon logging under @LOGDIR@ (the default) is reached');
+  t.ok(faultApplicability(disk, 'command', { daemonLog: '@LOGDIR@/x/audit.log' }).applies);
+  t.notOk(faultApplicability(faultSpec('{kind: plugin-stall, for: 1s}'), 'command').applies, 'plugin-stall never reaches a command daemon');
   for (const k of ['{kind: freeze-fs, for: 1s}', '{kind: disk-full}', '{kind: plugin-stall, for: 1s}']) {
-    t.notOk(faultApplicability(faultSpec(k), 'command').applies, `${k} cannot apply to a command daemon`);
+    t.notOk(faultApplicability(faultSpec(k), 'command', { daemonLog: '/tmp/x.log' }).applies, `${k} cannot apply to a command daemon logging elsewhere`);
     t.ok(faultApplicability(faultSpec(k), 'tsauditd').applies, `${k} applies to tsauditd`);
   }
   t.ok(faultApplicability(faultSpec('{kind: stall-daemon, for: 1s}'), 'command').applies, 'a stall applies to any daemon');
@@ -81,8 +84,8 @@ t.test('faultApplicability: what a daemon and a host can take', async (t) => {
   t.notOk(faultApplicability(faultSpec('{kind: slow-disk, rate: 1MiB/s, method: dm-delay}'), 'auditd', { host: v1fuse }).applies);
   const squeeze = faultSpec('{kind: memory-squeeze, memory_limit: 512MiB}');
   t.notOk(faultApplicability(squeeze, 'auditd', { daemonMemoryLimitBytes: 256 * MiB }).applies, 'a squeeze above the limit squeezes nothing');
-  t.same(faultApplicabilityErrors([disk, squeeze], 'command', { daemonMemoryLimitBytes: 256 * MiB }).map((e) => e.slice(0, 28)),
-    ['faults[0] (slow-disk): a com', 'faults[0] (memory-squeeze): ']);
+  t.same(faultApplicabilityErrors([disk, squeeze], 'command', { daemonMemoryLimitBytes: 256 * MiB, daemonLog: '/tmp/x.log' }).map((e) => e.slice(0, 28)),
+    ['faults[0] (slow-disk): it ac', 'faults[0] (memory-squeeze): ']);
 });
 
 t.test('slow-disk schema: rate, latency or both; latency only with auto or fuse', async (t) => {

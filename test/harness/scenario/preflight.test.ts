@@ -103,7 +103,10 @@ t.test('load names unique, faults inside the run, plugin-stall needs plugins', a
   t.match(problems(() => validateScenario(base({ faults: 'faults:\n  - kind: stall-daemon\n    at: 8s\n    for: 5s' }))),
     /faults\[0\]: stall-daemon at 8s lasts until 13s, past the end of the run \(10s\)/);
   t.match(problems(() => validateScenario(base({ daemon: 'daemon:\n  name: command\n  command: /bin/true\n  log: /tmp/x.log', faults: 'faults:\n  - kind: plugin-stall\n    at: 1s\n    for: 1s' }))),
-    /faults\[0\]: plugin-stall needs a daemon with plugins/);
+    /faults\[0\]: plugin-stall cannot apply to a command daemon/);
+  t.match(problems(() => validateScenario(base({ daemon: 'daemon:\n  name: command\n  command: /bin/true\n  log: /tmp/x.log', faults: 'faults:\n  - kind: freeze-fs\n    at: 1s\n    for: 1s' }))),
+    /faults\[0\]: freeze-fs cannot apply to a command daemon: .*daemon\.log is \/tmp\/x\.log.*write the log under @LOGDIR@/);
+  t.doesNotThrow(() => validateScenario(base({ daemon: 'daemon:\n  name: command\n  command: /bin/true\n  log: "@LOGDIR@/audit.log"', faults: 'faults:\n  - kind: freeze-fs\n    at: 1s\n    for: 1s' })), 'a log under @LOGDIR@ is reached');
   const s = validateScenario(base({ faults: 'faults:\n  - kind: stall-daemon\n    at: 1s\n    for: 1s\n    repeat:\n      every: 3s\n      times: 10' }));
   t.ok(s.source.warnings.some((w) => /faults\[0\] \(stall-daemon\): 3 of its 10 repeats fit in the run/.test(w)));
 });
