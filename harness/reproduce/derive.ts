@@ -11,7 +11,7 @@ import { parseAuditLogs, type Burst, type LogProfile } from './parse-log.ts';
 import { parseKmsg, type KmsgFacts } from './parse-kmsg.ts';
 import { parseAuditdConf, parseMeminfo, parseStatus, type Located, type MeminfoFacts, type StatusFacts } from './parse-small.ts';
 import { rescopeRules, type RescopedRule } from './rescope-rules.ts';
-import { deriveDrain } from './drain-model.ts';
+import { deriveDrain, type DrainModel } from './drain-model.ts';
 import { emptyNoteFacts, parseNotes, type NoteFacts, type NoteFigure } from './notes.ts';
 
 export interface LoadMapping {
@@ -106,22 +106,7 @@ export interface Derived {
     pluginQueueFullLines: number;
   };
   /** what the field daemon could drain and what was offered to it, from the field's evidence */
-  drain: {
-    bottleneck: Figure<Bottleneck>;
-    /** events/s the field offered at its peak */
-    offeredPeakEventsPerSec: Figure<number>;
-    /** events/s the field daemon drained at its peak */
-    drainEventsPerSec: Figure<number>;
-    /** per write on the log's disk (null: not a disk bottleneck, or no figure) */
-    writeLatencyMs: Figure<number | null>;
-    /** bytes/s the log's disk took in the field (null: not a disk bottleneck) */
-    diskBytesPerSec: Figure<number | null>;
-    /** bytes/s the consumer took (null: not a consumer bottleneck, or no figure) */
-    consumerBytesPerSec: Figure<number | null>;
-    offeredShape: 'log' | 'steady';
-    /** doubts and corrections, said out loud */
-    warnings: string[];
-  };
+  drain: DrainModel;
 }
 
 export class UnusableBundleError extends Error {
