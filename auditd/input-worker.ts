@@ -38,7 +38,12 @@ export type InputMessage =
 /** Biggest datagram we accept: kernel records stay under ~9 KB (MAX_AUDIT_MESSAGE_LENGTH 8970). */
 const SLOT = 16 * 1024;
 const ACK_TIMEOUT_MS = 3000;
-/** a trickle of records is posted at most this late, so a quiet system is not one message per record */
+/**
+ * Posts are at least this far apart (batches that fill up excepted), so a trickle is not one
+ * message per record. The first record after a quiet spell goes at once: a tool that makes an
+ * event and then reads the log (ausearch right after the call, as audit-testsuite does) finds it
+ * there, as with auditd, which writes each record as it reads it.
+ */
 const COALESCE_MS = 5;
 /** socket counters (SO_MEMINFO) are read at most this often */
 const MEMINFO_MS = 10;
@@ -80,12 +85,13 @@ const stage = new Uint8Array(stageCap);
 const stageView = new DataView(stage.buffer);
 let stageUsed = 0;
 let stageRecords = 0;
-let stagedAt = 0;
+let lastPostAt = 0;
+/** whether what is staged should go now: the last post was COALESCE_MS ago or longer */
+const postDue = (now: number): boolean => stageRecords > 0 && now - lastPostAt >= COALESCE_MS;
 
 function stageRecord(type: number, start: number, end: number): void {
   const len = end - start;
   if (stageUsed + RECORD_HEADER + len > stageCap) flushStage();
-  if (stageRecords === 0) stagedAt = Date.now();
   stageView.setUint32(stageUsed, type, true);
   stageView.setUint32(stageUsed + 4, len, true);
   stage.set(rxBuf.subarray(start, end), stageUsed + RECORD_HEADER);
@@ -100,6 +106,7 @@ function flushStage(): void {
   post({ type: 'batch', buf, records: stageRecords, bytes: stageUsed }, [buf]);
   q.add(B.BATCHES, 1);
   q.add(B.POSTS, 1);
+  lastPostAt = Date.now();
   stageUsed = 0;
   stageRecords = 0;
 }
@@ -282,7 +289,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       flushStage();
       continue;
     }
-    const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : -1;
+    const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - lastPostAt)) : -1;
     noteChanged();
     const r = sock.wait(timeout, true);
     if (r & WAIT_READABLE) {
@@ -297,7 +304,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
         creditBytes -= got.bytes;
       }
     }
-    if (stageRecords >= batchMax || stageUsed >= stageCap / 2 || (stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS) || plan.mode !== 'free') {
+    if (stageRecords >= batchMax || stageUsed >= stageCap / 2 || postDue(Date.now()) || plan.mode !== 'free') {
       flushStage();
     }
   }
