@@ -4,7 +4,8 @@
 // gone with the cgroup, the filesystem unmounted, the loop device detached.
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { skipUnlessRoot } from '../../helpers/kernel.ts';
 import { isAlive } from '../../../harness/host/proc-identity.ts';
@@ -32,7 +33,11 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
     });
     child.on('exit', (code) => reject(new Error(`fixture exited ${code}: ${out}`)));
   });
-  t.teardown(() => { try { execFileSync(process.execPath, [cli, 'reset']); } catch { /* reported by the test */ } });
+  t.teardown(() => {
+    try { execFileSync(process.execPath, [cli, 'reset']); } catch { /* reported by the test */ }
+    // the killed fixture could not remove its dir; unmounted by now, or left for a look if not
+    if (!isMounted(ready.mountPoint) && !isMounted(ready.slowMount)) rmSync(dirname(ready.mountPoint), { recursive: true, force: true });
+  });
   for (const k of ['log-volume', 'slow-layer', 'disk-full', 'slow-disk', 'cpu-starve', 'memory-squeeze', 'stall-daemon', 'plugin-stall', 'freeze-fs']) {
     t.ok(ready.undo.includes(k), `undo recorded for ${k}`);
   }
