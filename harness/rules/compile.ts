@@ -144,22 +144,18 @@ class LineCompiler {
       if (n > U32_MAX) throw this.err('OUT_OF_RANGE', first, `${what} ${v} does not fit in 32 bits`);
       return Number(n);
     };
+    // -e and -f: 0 or 1; 2 is refused, with what it would do
+    const zeroOrOne = (what: string, twoDoes: string): 0 | 1 => {
+      if (v === '2') throw this.err('REFUSED', first, `${first.flag} 2 ${twoDoes}`, `auditstorm never sets ${what}=2; use ${first.flag} 1`);
+      if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `${what} must be 0 or 1, was "${v}"`);
+      return v === '1' ? 1 : 0;
+    };
     switch (first.flag) {
       case '-e':
-        if (v === '2') {
-          throw this.err('REFUSED', first, '-e 2 locks the audit configuration until reboot',
-            'auditstorm never sets enabled=2; use -e 1');
-        }
-        if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `enabled must be 0 or 1, was "${v}"`);
-        settings.enabled = v === '1' ? 1 : 0;
+        settings.enabled = zeroOrOne('enabled', 'locks the audit configuration until reboot');
         break;
       case '-f':
-        if (v === '2') {
-          throw this.err('REFUSED', first, '-f 2 panics the kernel when a record is lost',
-            'auditstorm never sets failure=2; use -f 1');
-        }
-        if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `failure must be 0 or 1, was "${v}"`);
-        settings.failure = v === '1' ? 1 : 0;
+        settings.failure = zeroOrOne('failure', 'panics the kernel when a record is lost');
         break;
       case '-b':
         settings.backlogLimit = num('backlog limit');
