@@ -421,26 +421,23 @@ class LineCompiler {
 
   private readValue(spec: FieldSpec, v: string, o: RuleOption, f: RuleField): void {
     const startsNumeric = /^[0-9]/.test(v) || (/^-[0-9]/.test(v) && v.length >= 2);
+    // a user or group by name, from the system's database
+    const byName = (lookup: (name: string) => number | undefined, what: string, file: string): number => {
+      const id = lookup(v);
+      if (id === undefined) throw this.err('BAD_VALUE', o, `unknown ${what} "${v}"`, `use a number or a ${what} in ${file}`);
+      return id;
+    };
     switch (spec.kind) {
       case 'uid':
         if (startsNumeric) f.value = this.number(o, spec, v, true);
         else if (v === 'unset') f.value = 0xffffffff;
-        else {
-          const uid = lookupUser(v);
-          if (uid === undefined) throw this.err('BAD_VALUE', o, `unknown user "${v}"`, 'use a number or a user in /etc/passwd');
-          f.value = uid;
-        }
+        else f.value = byName(lookupUser, 'user', '/etc/passwd');
         return;
       case 'gid':
         if (/^-[0-9]/.test(v)) {
           throw this.err('OUT_OF_RANGE', o, `${spec.name} ${v} is negative`, 'group ids run from 0 to 4294967294; give a number or a group in /etc/group');
         }
-        if (/^[0-9]/.test(v)) f.value = this.number(o, spec, v, false);
-        else {
-          const gid = lookupGroup(v);
-          if (gid === undefined) throw this.err('BAD_VALUE', o, `unknown group "${v}"`, 'use a number or a group in /etc/group');
-          f.value = gid;
-        }
+        f.value = /^[0-9]/.test(v) ? this.number(o, spec, v, false) : byName(lookupGroup, 'group', '/etc/group');
         return;
       case 'number':
         f.value = this.number(o, spec, v, false);
