@@ -151,3 +151,15 @@ t.test('RAW is unchanged, and what ENRICHED costs per record', async (t) => {
   // generous: catches a per-record lookup that is not cached (a file read or a table load)
   t.ok(enrichedUs < 25, `ENRICHED costs ${enrichedUs.toFixed(2)} us per record (bound 25)`);
 });
+
+t.test("plugins get the log's ENRICHED lines, EOE included (auditd's protocol 2); RAW plugins as before", async (t) => {
+  const lines = reference();
+  const sys = recordOf(lines.find((l) => l.startsWith('type=SYSCALL ') && l.includes('SYSCALL=openat'))!);
+  const eoe: AuditRecord = { type: 1320, text: Buffer.from(`${sys.text.toString('latin1', 0, sys.text.indexOf(' '))} `) };
+  const formats = formatsFor(new Enricher({ names: fixtureNames() }));
+  const out = (opts: typeof LOG_FORMAT) => formatGroups([[sys, eoe]], opts).buf.toString('latin1').split('\n').filter(Boolean);
+  const logLine = formatLogLine(sys, formats.log)!;
+  t.ok(logLine.includes(`${GS}ARCH=x86_64 SYSCALL=openat`));
+  t.same(out(formats.plugin), [logLine, `type=EOE msg=${eoe.text.toString('latin1').trimEnd()}`]);
+  t.same(out(formatsFor(null).plugin), [`type=SYSCALL msg=${sys.text.toString('latin1')}`, `type=EOE msg=${eoe.text.toString('latin1')}`]);
+});
