@@ -95,7 +95,9 @@ t.test('a record made on a quiet system is in the log within a few ms (the input
   const median = sorted[N >> 1];
   t.comment(`send -> line in the log, ${N} records 40 ms apart: median ${median.toFixed(2)} ms, max ${sorted[N - 1].toFixed(2)} ms`);
   t.equal(ms.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
-  // before, each record waited out a 5 ms coalescing window in the input thread: a median of 5 ms or more
-  t.ok(median < 5, `median ${median.toFixed(2)} ms < 5 ms`);
+  // Without the quiet-spell rule each record waits out the input thread's 20 ms coalescing window
+  // (a median of 20 ms or more); with it ~1 ms on an idle machine, a few ms when other work
+  // competes for the 2 cores.
+  t.ok(median < 10, `median ${median.toFixed(2)} ms < 10 ms`);
   t.equal(await d.stop(), 0);
 });
