@@ -53,13 +53,14 @@ export function classifyDatagram(buf: Uint8Array, off: number, len: number, flag
 
 export const RECORD_HEADER = 8;
 
-/** Unpack a posted batch into records whose text views the batch buffer (no copies). */
-export function unpackBatch(ab: ArrayBuffer): AuditRecord[] {
+/** Unpack a posted batch (its first `length` bytes) into records whose text views the batch
+ *  buffer (no copies). */
+export function unpackBatch(ab: ArrayBuffer, length = ab.byteLength): AuditRecord[] {
   const out: AuditRecord[] = [];
-  const view = new DataView(ab);
-  const bytes = Buffer.from(ab);
+  const view = new DataView(ab, 0, length);
+  const bytes = Buffer.from(ab, 0, length);
   let off = 0;
-  while (off + RECORD_HEADER <= ab.byteLength) {
+  while (off + RECORD_HEADER <= length) {
     const type = view.getUint32(off, true);
     const len = view.getUint32(off + 4, true);
     off += RECORD_HEADER;

@@ -7,7 +7,7 @@
 // Nothing but the socket can hold this thread: it shares no lock with the writer, does no file
 // I/O, and posts messages (which never block) to a main thread whose GC it does not share.
 import { readlinkSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
 import { classifyDatagram, RECORD_HEADER } from './input-decode.ts';
 import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
@@ -26,7 +26,8 @@ export interface InputWorkerData {
 /** Messages the input thread posts. */
 export type InputMessage =
   | { type: 'registered'; portId: number; rcvbuf: number; wakeFd: number; tid: number }
-  | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number }
+  /** `used` bytes of `buf` hold the records; `bytes` (its whole size) is what the queue counts */
+  | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number; used: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
   /** the reserve is full and queue_full_action is halt */
   | { type: 'halt'; why: string }
@@ -93,11 +94,56 @@ function stageRecord(type: number, start: number, end: number): void {
   stageRecords++;
 }
 
-/** Post what is staged as one batch (a copy sized to fit: the queue's byte count is its size). */
+/** Messages the main thread sends this thread (read without an event loop, receiveMessageOnPort). */
+export interface ReturnMessage { type: 'return'; bufs: ArrayBuffer[] }
+
+// ---- batch buffers: the main thread sends each one back once its records are written, and it
+// is reused. A fresh buffer per batch would be garbage on the main thread until its next GC, and
+// with big records that lag is megabytes of RSS that no queue count sees.
+const spare = new Map<number, ArrayBuffer[]>();
+let spareBytes = 0;
+/** spare buffers kept at most (bytes); more are left to this thread's GC */
+const SPARE_MAX = 4 * 1024 * 1024;
+
+function takeReturned(): void {
+  for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) {
+    const m = r.message as ReturnMessage;
+    if (m.type !== 'return') continue;
+    for (const b of m.bufs) {
+      if (spareBytes + b.byteLength > SPARE_MAX) continue;
+      let list = spare.get(b.byteLength);
+      if (!list) spare.set(b.byteLength, list = []);
+      list.push(b);
+      spareBytes += b.byteLength;
+    }
+  }
+}
+
+/** Batch buffers come in power-of-two sizes from 1 KiB, so they can be reused; the queue counts
+ *  the whole buffer (at most twice its records' bytes), which is the memory it holds. */
+export function batchCapacity(used: number): number {
+  let c = 1024;
+  while (c < used) c *= 2;
+  return c;
+}
+
+function batchBuffer(capacity: number): ArrayBuffer {
+  takeReturned();
+  const b = spare.get(capacity)?.pop();
+  if (!b) return new ArrayBuffer(capacity);
+  spareBytes -= capacity;
+  return b;
+}
+
+/** Post what is staged as one batch, in a buffer of its size class (reused when one is spare). */
 function flushStage(): void {
   if (stageRecords === 0) return;
-  const buf = stage.slice(0, stageUsed).buffer;
-  post({ type: 'batch', buf, records: stageRecords, bytes: stageUsed }, [buf]);
+  const capacity = batchCapacity(stageUsed);
+  const buf = batchBuffer(capacity);
+  new Uint8Array(buf, 0, stageUsed).set(stage.subarray(0, stageUsed));
+  // the records were counted as they were admitted; the rest of the buffer is held memory too
+  if (capacity > stageUsed) q.enqueue(0, capacity - stageUsed);
+  post({ type: 'batch', buf, records: stageRecords, bytes: capacity, used: stageUsed }, [buf]);
   q.add(B.BATCHES, 1);
   q.add(B.POSTS, 1);
   stageUsed = 0;
