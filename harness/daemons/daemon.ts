@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { AuditControl } from '../kernel/audit-control.ts';
 import type { HostSession } from '../host/host-session.ts';
 import type { RunCgroup } from '../host/cgroup-types.ts';
-import { procStartTime } from '../host/proc-identity.ts';
+import { killStep } from '../host/undo-steps.ts';
 
 export type DaemonKind = 'tsauditd' | 'auditd' | 'command';
 export type Policy = 'block' | 'drop' | 'unbounded';
@@ -103,7 +103,7 @@ export class SpawnedDaemon {
     this.proc = proc;
     const pid = proc.pid;
     if (!pid) throw new Error(`${label}: could not start ${file}`);
-    this.trackId = ctx.session.track('process', `${label} (pid ${pid})`, { pid, startTime: procStartTime(pid) ?? 0, group: true });
+    this.trackId = ctx.session.track('daemon', `${label} (pid ${pid})`, [killStep(pid, true)]);
     void proc.then((r) => {
       this.exitedFlag = true;
       this.exitInfo = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };

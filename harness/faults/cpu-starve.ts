@@ -1,19 +1,9 @@
 // cpu-starve: cap the daemon's cgroup to `cpu` cores with the CFS quota (cpu.cfs_quota_us on
 // v1, cpu.max on v2), lift the cap at the end. The measured symptom is the cgroup's throttled
 // periods. Undo: remove the quota.
-import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineUndo } from '../host/undo-registry.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
 
-export interface CpuUndo { version: 1 | 2; cpuDir: string }
-
-function removeQuota(d: CpuUndo): void {
-  const f = join(d.cpuDir, d.version === 1 ? 'cpu.cfs_quota_us' : 'cpu.max');
-  if (existsSync(f)) writeFileSync(f, d.version === 1 ? '-1' : 'max 100000');
-}
-
-defineUndo('cpu-starve', (d: CpuUndo) => removeQuota(d));
 
 export const cpuStarve: FaultKindImpl = {
   endPriority: 2,
@@ -21,16 +11,18 @@ export const cpuStarve: FaultKindImpl = {
     if (spec.kind !== 'cpu-starve') throw new Error('wrong kind');
     const cpuDir = ctx.cgroup.dirs.cpu;
     if (!cpuDir) throw new FaultError(spec.kind, spec.index, 'this host has no cpu controller for the run cgroup', 'mount cpu (v1) or enable +cpu (v2)');
-    const undo: CpuUndo = { version: ctx.cgroup.version, cpuDir };
-    const trackId = ctx.session.track('cpu-starve', `cpu quota ${spec.cpu} cores on ${cpuDir}`, undo);
+    const v1 = ctx.cgroup.version === 1;
+    // no quota: -1 (v1), max (v2, with the default period)
+    const trackId = ctx.session.track('cpu-starve', `cpu quota ${spec.cpu} cores on ${cpuDir}`, [
+      { op: 'write', path: join(cpuDir, v1 ? 'cpu.cfs_quota_us' : 'cpu.max'), value: v1 ? '-1' : 'max 100000', ifExists: true },
+    ]);
     const before = ctx.cgroup.cpuThrottle();
     ctx.cgroup.setCpuQuota(spec.cpu);
     return {
       detail: { cores: spec.cpu, cpuDir },
       async end() {
         const after = ctx.cgroup.cpuThrottle();
-        removeQuota(undo);
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         return before && after ? {
           periods: after.periods - before.periods,
           throttledPeriods: after.throttledPeriods - before.throttledPeriods,

@@ -2,20 +2,14 @@
 // without a root reserve) with a preallocated filler file leaving `leave` bytes free; delete the
 // filler at the end. The daemon's next writes meet ENOSPC (what it then does, suspend, drop or
 // exit, is what the scenario measures). Undo: delete the filler.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineUndo } from '../host/undo-registry.ts';
-import { host } from './command.ts';
+import { host } from '../host/command.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
-
-export interface DiskFullUndo { filler: string }
 
 const FILL_ROUNDS = 4;
 /** free space above `leave` that still counts as full (ext4's last partial extents) */
 const FULL_SLACK_BYTES = 1024 * 1024;
-const removeFiller = (filler: string) => { for (let i = 0; i < FILL_ROUNDS; i++) rmSync(`${filler}.${i}`, { force: true }); };
-
-defineUndo('disk-full', (d: DiskFullUndo) => removeFiller(d.filler));
+const fillerParts = (filler: string) => Array.from({ length: FILL_ROUNDS }, (_, i) => `${filler}.${i}`);
 
 export const diskFull: FaultKindImpl = {
   endPriority: 2,
@@ -24,14 +18,13 @@ export const diskFull: FaultKindImpl = {
     const vol = ctx.volume;
     if (!vol) throw new FaultError(spec.kind, spec.index, 'no log volume', 'the runner creates one when a scenario has a disk fault');
     const filler = join(vol.mountPoint, `auditstorm-filler-${spec.index}-${occurrence}`);
-    const trackId = ctx.session.track('disk-full', `filler ${filler}`, { filler } satisfies DiskFullUndo);
+    const trackId = ctx.session.track('disk-full', `filler ${filler}`, fillerParts(filler).map((path) => ({ op: 'remove', path })));
     const freeBefore = vol.freeBytes();
     // fallocate: blocks reserved at once without writing them (the loop image stays sparse);
     // a few rounds because the daemon keeps writing while we fill
-    for (let i = 0; i < FILL_ROUNDS; i++) {
+    for (const part of fillerParts(filler)) {
       const fill = vol.freeBytes() - spec.leave;
       if (fill < 4096) break;
-      const part = `${filler}.${i}`;
       await host('fallocate', ['-l', String(fill - (fill % 4096)), part]).catch(async () => {
         // nearly full: fallocate may refuse its own size; a smaller piece still closes the gap
         await host('fallocate', ['-l', String(Math.max(4096, Math.floor(fill / 2 / 4096) * 4096)), part]).catch(() => undefined);
@@ -42,8 +35,7 @@ export const diskFull: FaultKindImpl = {
       detail: { mountPoint: vol.mountPoint, freeBeforeBytes: freeBefore, freeAfterBytes: freeAfter, leaveBytes: spec.leave },
       async end() {
         const freeBeforeEnd = vol.freeBytes();
-        removeFiller(filler);
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         return { freeBeforeEndBytes: freeBeforeEnd, freeAtEndBytes: vol.freeBytes() };
       },
       effect: (d) => {

@@ -1,7 +1,8 @@
 // What a fault kind gets to work with, and what it hands back: the timeline (timeline.ts) calls
 // a kind's apply() at the start of each window and the returned end() at its end (or when the
 // run stops early). Every kind records its host change with session.track() before making it,
-// so an aborted run or `auditstorm reset` undoes it (see undo-kinds.ts).
+// as undo steps (data: harness/host/undo-steps.ts), so an aborted run or `auditstorm reset`
+// undoes it without this layer's code.
 import type { HostSession } from '../host/host-session.ts';
 import type { RunCgroup } from '../host/cgroup-types.ts';
 import type { DaemonUnderTest } from '../daemons/daemon.ts';

@@ -8,25 +8,16 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { defineUndo } from '../host/undo-registry.ts';
-import { host, hostQuiet } from './command.ts';
+import { host } from '../host/command.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
-import { isMounted } from './log-volume.ts';
 import { procState } from './process-tree.ts';
-
-export interface FreezeUndo { mountPoint: string }
-
-defineUndo('freeze-fs', async (d: FreezeUndo) => {
-  // "Invalid argument" when not frozen: already thawed is fine
-  if (isMounted(d.mountPoint)) await hostQuiet('fsfreeze', ['-u', d.mountPoint]);
-});
 
 export const freezeFs: FaultKindImpl = {
   endPriority: 0,
   async apply(spec, ctx, occurrence) {
     const vol = ctx.volume;
     if (!vol) throw new FaultError(spec.kind, spec.index, 'no log volume', 'the runner creates one when a scenario has a disk fault');
-    const trackId = ctx.session.track('freeze-fs', `frozen ${vol.mountPoint}`, { mountPoint: vol.mountPoint } satisfies FreezeUndo);
+    const trackId = ctx.session.track('freeze-fs', `frozen ${vol.mountPoint}`, [{ op: 'thaw', path: vol.mountPoint }]);
     const t0 = Date.now();
     await host('fsfreeze', ['-f', vol.mountPoint], 60_000);
     const probeFile = join(vol.mountPoint, `.auditstorm-freeze-probe-${spec.index}-${occurrence}`);
@@ -40,8 +31,7 @@ export const freezeFs: FaultKindImpl = {
         const blockedFor = Date.now() - t0;
         const probeState = procState(probe.pid ?? 0);
         const doneBeforeThaw = probeDoneAt !== null;
-        await host('fsfreeze', ['-u', vol.mountPoint]);
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         const r = await Promise.race([probe, new Promise<null>((res) => setTimeout(() => res(null), 10_000))]);
         rmSync(probeFile, { force: true });
         return { probeBlockedMs: doneBeforeThaw ? (probeDoneAt! - t0) : blockedFor, probeState, probeDoneBeforeThaw: doneBeforeThaw, probeDoneAfterThaw: r !== null && r.exitCode === 0 };

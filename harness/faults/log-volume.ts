@@ -6,21 +6,15 @@
 // device backing the image, delete the image; each step tolerates "already done", so the undo
 // works after any exit path, including `auditstorm reset` after SIGKILL. The slow layer is
 // mounted after the volume and so undone before it.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostSession } from '../host/host-session.ts';
-import { defineUndo } from '../host/undo-registry.ts';
-import { host, hostQuiet } from './command.ts';
-import { isMounted } from './mounts.ts';
+import { host } from '../host/command.ts';
+import { isMounted, loopDevicesOf } from '../host/mounts.ts';
+import type { UndoStep } from '../host/undo-steps.ts';
 import { SlowLayer } from './slow-layer.ts';
 
-export { isMounted };
-
-export interface LogVolumeUndo {
-  image: string;
-  mountPoint: string;
-}
+export { isMounted, loopDevicesOf };
 
 export interface LogVolumeOptions {
   /** the run dir: the image and the mount point go here */
@@ -34,30 +28,20 @@ export interface LogVolumeOptions {
 
 export const DEFAULT_LOG_VOLUME_BYTES = 2 * 1024 ** 3;
 
-/** Loop devices whose backing file is `image`, e.g. ['/dev/loop3']. */
-export async function loopDevicesOf(image: string): Promise<string[]> {
-  const out = await host('losetup', ['-j', image]).catch(() => '');
-  return out.split('\n').map((l) => l.split(':')[0]!.trim()).filter((d) => d.startsWith('/dev/loop'));
+/**
+ * The undo of a log volume: thaw (a frozen filesystem cannot be unmounted, and its writers sleep
+ * until it is thawed), unmount, detach the loop devices, delete the image. The image stays while a
+ * loop device may still hold it, so a failed detach can be retried by path.
+ */
+export function logVolumeUndo(image: string, mountPoint: string): UndoStep[] {
+  return [
+    { op: 'thaw', path: mountPoint },
+    { op: 'umount', path: mountPoint, haltOnFailure: true },
+    { op: 'detach-loop', file: image, haltOnFailure: true },
+    { op: 'remove', path: image },
+    { op: 'rmdir', path: mountPoint },
+  ];
 }
-
-export async function undoLogVolume(u: LogVolumeUndo): Promise<void> {
-  // A frozen filesystem cannot be unmounted, and its writers sleep until it is thawed.
-  if (isMounted(u.mountPoint)) {
-    await hostQuiet('fsfreeze', ['-u', u.mountPoint]);
-    for (let i = 0; i < 50 && isMounted(u.mountPoint); i++) {
-      if (await hostQuiet('umount', [u.mountPoint])) break;
-      await sleep(100); // a daemon killed a moment ago may still hold its log open
-    }
-    if (isMounted(u.mountPoint)) await host('umount', ['-l', u.mountPoint]);
-  }
-  for (const dev of await loopDevicesOf(u.image)) await host('losetup', ['-d', dev]);
-  rmSync(u.image, { force: true });
-  try { rmdirSync(u.mountPoint); } catch { /* not empty or gone */ }
-  const left = await loopDevicesOf(u.image);
-  if (left.length) throw new Error(`loop device(s) ${left.join(', ')} still attached to ${u.image}`);
-}
-
-defineUndo('log-volume', (data: LogVolumeUndo) => undoLogVolume(data));
 
 export class LogVolume {
   /** where the daemon's log goes: the slow layer's mount when there is one, else the filesystem */
@@ -85,7 +69,8 @@ export class LogVolume {
     const image = join(o.dir, 'logfs.img');
     const mountPoint = join(o.dir, 'logfs');
     // Recorded before anything exists, so a SIGKILL at any step leaves enough to undo.
-    const trackId = o.session.track('log-volume', `log volume ${mountPoint}`, { image, mountPoint } satisfies LogVolumeUndo);
+    const undo = logVolumeUndo(image, mountPoint);
+    const trackId = o.session.track('log-volume', `log volume ${mountPoint}`, undo);
     try {
       mkdirSync(mountPoint, { recursive: true });
       writeFileSync(image, '');
@@ -104,8 +89,8 @@ export class LogVolume {
       }
       return new LogVolume(mountPoint, image, loopDevice, device, sizeBytes, o.session, trackId, slow);
     } catch (err) {
-      await undoLogVolume({ image, mountPoint }).catch(() => undefined);
-      o.session.untrack(trackId);
+      // on failure the record stays for the session's restore
+      await o.session.undo(trackId).catch(() => undefined);
       throw err;
     }
   }
@@ -122,7 +107,6 @@ export class LogVolume {
 
   async destroy(): Promise<void> {
     await this.slowLayer?.unmount();
-    await undoLogVolume({ image: this.image, mountPoint: this.mountPoint });
-    this.session.untrack(this.trackId);
+    await this.session.undo(this.trackId);
   }
 }

@@ -3,29 +3,21 @@
 // bisect between the target and the last limit it accepted and record the lowest one reached.
 // On v2 the limit always takes and the kernel reclaims or OOM-kills inside the group. Undo:
 // the original limit back.
-import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CgroupError } from '../host/cgroup-fs.ts';
-import { defineUndo } from '../host/undo-registry.ts';
+import type { UndoStep } from '../host/undo-steps.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
 
-export interface MemoryUndo { version: 1 | 2; memoryDir: string; limitBytes: number | null }
-
-function restoreLimit(d: MemoryUndo): void {
-  if (d.version === 1) {
-    const lim = d.limitBytes === null ? '-1' : String(d.limitBytes);
-    // raising: memory+swap first (it must never be under the memory limit), then memory
-    const memsw = join(d.memoryDir, 'memory.memsw.limit_in_bytes');
-    if (existsSync(memsw)) writeFileSync(memsw, lim);
-    const f = join(d.memoryDir, 'memory.limit_in_bytes');
-    if (existsSync(f)) writeFileSync(f, lim);
-  } else {
-    const f = join(d.memoryDir, 'memory.max');
-    if (existsSync(f)) writeFileSync(f, d.limitBytes === null ? 'max' : String(d.limitBytes));
-  }
+/** The undo: the limit as found (null: none) written back. */
+function restoreLimit(version: 1 | 2, memoryDir: string, limitBytes: number | null): UndoStep[] {
+  if (version === 2) return [{ op: 'write', path: join(memoryDir, 'memory.max'), value: limitBytes === null ? 'max' : String(limitBytes), ifExists: true }];
+  const lim = limitBytes === null ? '-1' : String(limitBytes);
+  // raising: memory+swap first (it must never be under the memory limit), then memory
+  return [
+    { op: 'write', path: join(memoryDir, 'memory.memsw.limit_in_bytes'), value: lim, ifExists: true },
+    { op: 'write', path: join(memoryDir, 'memory.limit_in_bytes'), value: lim, ifExists: true },
+  ];
 }
-
-defineUndo('memory-squeeze', (d: MemoryUndo) => restoreLimit(d));
 
 const STEP_BYTES = 1024 * 1024;
 /** a limit this close above the group's usage pins it: any growth meets the limit */
@@ -51,8 +43,7 @@ export const memorySqueeze: FaultKindImpl = {
     if (spec.kind !== 'memory-squeeze') throw new Error('wrong kind');
     const cg = ctx.cgroup;
     const original = cg.memoryUsage().limitBytes;
-    const undo: MemoryUndo = { version: cg.version, memoryDir: cg.dirs.memory, limitBytes: original };
-    const trackId = ctx.session.track('memory-squeeze', `memory limit of ${cg.name} (was ${original ?? 'none'})`, undo);
+    const trackId = ctx.session.track('memory-squeeze', `memory limit of ${cg.name} (was ${original ?? 'none'})`, restoreLimit(cg.version, cg.dirs.memory, original));
     const target = spec.memory_limit;
     const usage = cg.memoryUsage().usageBytes;
     let accepted = original ?? Number.MAX_SAFE_INTEGER;
@@ -68,8 +59,7 @@ export const memorySqueeze: FaultKindImpl = {
         if (attempt === target) break;
       } catch (err) {
         if (!(err instanceof CgroupError) || err.code !== 'EBUSY') {
-          restoreLimit(undo);
-          ctx.session.untrack(trackId);
+          await ctx.session.undo(trackId);
           throw new FaultError(spec.kind, spec.index, (err as Error).message);
         }
         refusedAbove = attempt;
@@ -85,8 +75,7 @@ export const memorySqueeze: FaultKindImpl = {
       detail: { targetBytes: target, reachedBytes: reached, originalBytes: original, usageAtStartBytes: usage, attempts: tries, reachedTarget: reached === target },
       async end() {
         const u = cg.memoryUsage();
-        restoreLimit(undo);
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         return { usageAtEndBytes: u.usageBytes, limitAtEndBytes: u.limitBytes, oomKillsInGroup: u.oomKills, limitAfterBytes: cg.memoryUsage().limitBytes };
       },
       effect: (d) => squeezeEffect(d),

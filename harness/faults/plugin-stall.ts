@@ -4,14 +4,10 @@
 // `path` appears in its command line. Undo: SIGCONT.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProcIdentity } from '../host/proc-identity.ts';
-import { defineUndo } from '../host/undo-registry.ts';
+import { signalAll, type ProcIdentity } from '../host/proc-identity.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
-import { childrenOf, cmdline, descendantsOf, identity, procState, signalAll } from './process-tree.ts';
-import type { StoppedUndo } from './stall-daemon.ts';
+import { childrenOf, cmdline, descendantsOf, identity, procState } from './process-tree.ts';
 import { bytesRead } from './plugin-sink.ts';
-
-defineUndo('plugin-stall', (d: StoppedUndo) => { signalAll(d.procs, 'SIGCONT'); });
 
 function pluginPath(dir: string, name: string): string | null {
   const file = join(dir, `${name}.conf`);
@@ -43,7 +39,7 @@ export const pluginStall: FaultKindImpl = {
         'configure a plugin (the runner adds auditstorm-sink when a scenario has a plugin-stall fault)');
     }
     const procs = chosen.flatMap((c) => [c, ...descendantsOf(c)]).map(identity).filter((p): p is ProcIdentity => p !== null);
-    const trackId = ctx.session.track('plugin-stall', `SIGSTOPped plugin pid(s) ${procs.map((p) => p.pid).join(',')}`, { procs } satisfies StoppedUndo);
+    const trackId = ctx.session.track('plugin-stall', `SIGSTOPped plugin pid(s) ${procs.map((p) => p.pid).join(',')}`, [{ op: 'signal', procs, signal: 'SIGCONT' }]);
     signalAll(procs, 'SIGSTOP');
     await new Promise((r) => setTimeout(r, 20));
     // the symptom: the plugin reads nothing while stopped
@@ -53,8 +49,7 @@ export const pluginStall: FaultKindImpl = {
       detail: { pids: procs.map((p) => p.pid), commands: chosen.map(cmdline), states: procs.map((p) => procState(p.pid)), bytesReadAtStart: readAtStart },
       async end() {
         const readDuring = readNow() - readAtStart;
-        signalAll(procs, 'SIGCONT');
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         return { bytesReadDuringStall: readDuring, statesAfter: procs.map((p) => procState(p.pid)) };
       },
       effect: (d) => {

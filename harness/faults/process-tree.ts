@@ -1,7 +1,7 @@
 // Processes of the daemon: its children (dispatcher plugins) and their descendants, and
-// stopping/continuing a set of them by identity (a pid reused by another process is left alone).
+// their identities (a pid reused by another process is not taken for them).
 import { readdirSync, readFileSync } from 'node:fs';
-import { isAlive, procStartTime, type ProcIdentity } from '../host/proc-identity.ts';
+import { procStartTime, type ProcIdentity } from '../host/proc-identity.ts';
 
 export function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -48,13 +48,4 @@ export function cmdline(pid: number): string {
   } catch {
     return '';
   }
-}
-
-export function signalAll(procs: readonly ProcIdentity[], sig: NodeJS.Signals): number {
-  let n = 0;
-  for (const p of procs) {
-    if (!isAlive(p)) continue;
-    try { process.kill(p.pid, sig); n++; } catch { /* gone */ }
-  }
-  return n;
 }

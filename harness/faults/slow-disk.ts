@@ -9,9 +9,9 @@
 // Either way the window measures what the log got (slowfs's own counters, or the log's growth
 // and the loop device's block stats), and the effect fails when the log outran the rate or a
 // write came back faster than the latency. Device-mapper delay is refused (no dm on these hosts).
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { defineUndo } from '../host/undo-registry.ts';
+import type { UndoStep } from '../host/undo-steps.ts';
 import { FaultError, type FaultDetail, type FaultEffect, type FaultKindImpl, type FaultSpec } from './fault-types.ts';
 import type { LogVolume } from './log-volume.ts';
 import { slowfsUnavailable, type SlowfsStats } from './slow-layer.ts';
@@ -19,19 +19,12 @@ import { slowfsUnavailable, type SlowfsStats } from './slow-layer.ts';
 type SlowDiskSpec = Extract<FaultSpec, { kind: 'slow-disk' }>;
 export type SlowDiskMethod = 'fuse' | 'blkio-throttle' | 'io-max';
 
-export interface SlowDiskUndo { version: 1 | 2; ioDir: string; device: string }
-
-export function removeIoThrottle(d: SlowDiskUndo): void {
-  if (d.version === 1) {
-    const f = join(d.ioDir, 'blkio.throttle.write_bps_device');
-    if (existsSync(f)) writeFileSync(f, `${d.device} 0`);
-  } else {
-    const f = join(d.ioDir, 'io.max');
-    if (existsSync(f)) writeFileSync(f, `${d.device} wbps=max`);
-  }
+/** The undo of a write throttle on `device` (major:minor) in the cgroup dir `ioDir`. */
+function removeIoThrottle(version: 1 | 2, ioDir: string, device: string): UndoStep {
+  return version === 1
+    ? { op: 'write', path: join(ioDir, 'blkio.throttle.write_bps_device'), value: `${device} 0`, ifExists: true }
+    : { op: 'write', path: join(ioDir, 'io.max'), value: `${device} wbps=max`, ifExists: true };
 }
-
-defineUndo('slow-disk', (d: SlowDiskUndo) => removeIoThrottle(d));
 
 export const THROTTLE_APPLIES_TO = 'O_DSYNC/O_SYNC writes and fsync() by the daemon; buffered writes escape until writeback';
 export const FUSE_APPLIES_TO = 'every write() to the log (buffered, O_DSYNC, any flush mode), paced by slowfs';
@@ -154,8 +147,7 @@ export const slowDisk: FaultKindImpl = {
     if (!spec.rate) throw new FaultError(spec.kind, spec.index, `${method} needs a rate`, 'give rate: SIZE/s');
     const ioDir = ctx.cgroup.dirs.io;
     if (!ioDir) throw new FaultError(spec.kind, spec.index, 'this host has no io controller for the run cgroup', 'mount blkio (v1) or enable +io (v2), or use method: fuse');
-    const undo: SlowDiskUndo = { version: ctx.cgroup.version, ioDir, device: vol.device };
-    const trackId = ctx.session.track('slow-disk', `io throttle ${vol.device} in ${ioDir}`, undo);
+    const trackId = ctx.session.track('slow-disk', `io throttle ${vol.device} in ${ioDir}`, [removeIoThrottle(ctx.cgroup.version, ioDir, vol.device)]);
     ctx.cgroup.setIoLimit(vol.device, { writeBps: spec.rate });
     const log0 = logBytes(vol.logDir);
     const dev0 = blockWrites(vol.loopDevice);
@@ -165,8 +157,7 @@ export const slowDisk: FaultKindImpl = {
         const secs = window();
         const grown = Math.max(0, logBytes(vol.logDir) - log0);
         const dev1 = blockWrites(vol.loopDevice);
-        removeIoThrottle(undo);
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         const ios = dev0 && dev1 ? dev1.ios - dev0.ios : 0;
         const devBytes = dev0 && dev1 ? (dev1.sectors - dev0.sectors) * 512 : 0;
         return {

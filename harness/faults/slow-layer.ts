@@ -7,18 +7,15 @@
 // per-write service time). Undo: unmount (lazily if still busy), then end the slowfs process
 // serving that mount point, so `auditstorm reset` after a SIGKILL leaves no mount behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HostSession } from '../host/host-session.ts';
-import { defineUndo } from '../host/undo-registry.ts';
 import { SLOWFS_PATH, SLOWFS_SOURCE } from '../host/setup.ts';
-import { host, hostQuiet } from './command.ts';
-import { isMounted } from './mounts.ts';
+import { isMounted } from '../host/mounts.ts';
+import type { UndoStep } from '../host/undo-steps.ts';
 
 export { SLOWFS_PATH, SLOWFS_SOURCE };
-
-export interface SlowLayerUndo { backing: string; mountPoint: string }
 
 /** What slowfs counted: cumulative writes/bytes/time, and min/max per write since the last call. */
 export interface SlowfsStats {
@@ -43,36 +40,18 @@ export function slowfsUnavailable(): string | null {
   return null;
 }
 
-/** Processes serving `mountPoint` with slowfs (matched on their exact command line). */
-function slowfsServers(backing: string, mountPoint: string): number[] {
-  const want = [SLOWFS_PATH, backing, mountPoint].join('\0');
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0$/, '') === want) out.push(Number(d));
-    } catch { /* gone */ }
-  }
-  return out;
+/**
+ * The undo of a slow layer: unmount (lazily if still busy); unmounted, slowfs returns from its
+ * loop, and the one serving this mount (matched on its exact command line) that hangs or lost
+ * its mount is ended; then the mount point goes.
+ */
+export function slowLayerUndo(backing: string, mountPoint: string): UndoStep[] {
+  return [
+    { op: 'umount', path: mountPoint },
+    { op: 'kill-command', argv: [SLOWFS_PATH, backing, mountPoint], graceMs: 1000 },
+    { op: 'rmdir', path: mountPoint },
+  ];
 }
-
-export async function undoSlowLayer(u: SlowLayerUndo): Promise<void> {
-  if (isMounted(u.mountPoint)) {
-    for (let i = 0; i < 50 && isMounted(u.mountPoint); i++) {
-      if (await hostQuiet('umount', [u.mountPoint])) break;
-      await sleep(100); // a daemon stopped a moment ago may still hold its log open
-    }
-    if (isMounted(u.mountPoint)) await host('umount', ['-l', u.mountPoint]);
-  }
-  // unmounted, slowfs returns from its loop; one that hangs (or lost its mount) is ended
-  for (let i = 0; i < 20 && slowfsServers(u.backing, u.mountPoint).length; i++) await sleep(50);
-  for (const pid of slowfsServers(u.backing, u.mountPoint)) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-  }
-  try { rmdirSync(u.mountPoint); } catch { /* not empty or gone */ }
-}
-
-defineUndo('slow-layer', (d: SlowLayerUndo) => undoSlowLayer(d));
 
 export class SlowLayer {
   private readonly replies: Array<(line: string) => void> = [];
@@ -98,9 +77,8 @@ export class SlowLayer {
   static async mount(o: { backing: string; mountPoint: string; session: HostSession }): Promise<SlowLayer> {
     const why = slowfsUnavailable();
     if (why) throw new Error(`slow layer: ${why}`);
-    const undo: SlowLayerUndo = { backing: o.backing, mountPoint: o.mountPoint };
     // recorded before the mount exists: a SIGKILL at any step leaves enough to undo
-    const trackId = o.session.track('slow-layer', `slowfs ${o.mountPoint}`, undo);
+    const trackId = o.session.track('slow-layer', `slowfs ${o.mountPoint}`, slowLayerUndo(o.backing, o.mountPoint));
     mkdirSync(o.mountPoint, { recursive: true });
     // its own process group: a Ctrl-C to the harness must not unmount the log under the daemon
     const proc = spawn(SLOWFS_PATH, [o.backing, o.mountPoint], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -108,8 +86,7 @@ export class SlowLayer {
     for (let i = 0; i < 100 && !isMounted(o.mountPoint) && !layer.exited; i++) await sleep(20);
     if (!isMounted(o.mountPoint)) {
       const err = layer.stderr.trim();
-      await undoSlowLayer(undo).catch(() => undefined);
-      o.session.untrack(trackId);
+      await o.session.undo(trackId).catch(() => undefined);
       throw new Error(`slowfs did not mount ${o.mountPoint}${err ? `: ${err}` : ''}`);
     }
     return layer;
@@ -137,7 +114,6 @@ export class SlowLayer {
 
   async unmount(): Promise<void> {
     this.proc.stdin!.end();
-    await undoSlowLayer({ backing: this.backing, mountPoint: this.mountPoint });
-    this.session.untrack(this.trackId);
+    await this.session.undo(this.trackId);
   }
 }

@@ -1,13 +1,8 @@
 // stall-daemon: SIGSTOP the daemon (every thread: it stops reading netlink, writing and
 // dispatching), SIGCONT at the end of the window. Undo (abort, reset): SIGCONT, before any kill.
-import type { ProcIdentity } from '../host/proc-identity.ts';
-import { defineUndo } from '../host/undo-registry.ts';
+import { signalAll } from '../host/proc-identity.ts';
 import { FaultError, type FaultContext, type FaultKindImpl, type FaultSpec } from './fault-types.ts';
-import { identity, procState, signalAll } from './process-tree.ts';
-
-export interface StoppedUndo { procs: ProcIdentity[] }
-
-defineUndo('stall-daemon', (d: StoppedUndo) => { signalAll(d.procs, 'SIGCONT'); });
+import { identity, procState } from './process-tree.ts';
 
 /** The fault's target: the registered daemon, or a process the command daemon names (process:). */
 export function targetProcess(spec: FaultSpec, ctx: FaultContext): { pid: number | null; what: string; name: string | null } {
@@ -23,7 +18,7 @@ export const stallDaemon: FaultKindImpl = {
     const pid = target.pid;
     const id = pid ? identity(pid) : null;
     if (!id) throw new FaultError(spec.kind, spec.index, `the ${target.what} is not running`, 'a stall needs a live process: check the crash/late-start faults around it');
-    const trackId = ctx.session.track('stall-daemon', `SIGSTOPped ${target.what} pid ${id.pid}`, { procs: [id] } satisfies StoppedUndo);
+    const trackId = ctx.session.track('stall-daemon', `SIGSTOPped ${target.what} pid ${id.pid}`, [{ op: 'signal', procs: [id], signal: 'SIGCONT' }]);
     signalAll([id], 'SIGSTOP');
     // the symptom: the process is in state T
     let state = procState(id.pid);
@@ -32,8 +27,7 @@ export const stallDaemon: FaultKindImpl = {
       detail: { pid: id.pid, state, ...(target.name ? { process: target.name } : {}) },
       async end() {
         const stateAtEnd = procState(id.pid);
-        signalAll([id], 'SIGCONT');
-        ctx.session.untrack(trackId);
+        await ctx.session.undo(trackId);
         return { stateAtEnd, stateAfter: procState(id.pid) };
       },
       effect: (d) => {

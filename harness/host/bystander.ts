@@ -6,9 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { RunCgroup } from './cgroup-types.ts';
-import type { KmsgEvent } from '../monitors/kmsg.ts';
-import { procStartTime } from './proc-identity.ts';
-import type { ProcessUndo } from './process-undo.ts';
+import { killStep, type UndoStep } from './undo-steps.ts';
 
 // Runs as `node -e SCRIPT MIB ADJ NAME`. Touches every page (fill with non-zero) so the memory
 // is really resident and charged to the cgroup, then reports and idles.
@@ -140,8 +138,8 @@ export class Bystanders {
     s.killedBy = s.oomKilled ? 'oom-killer' : this.stoppedByUs.has(s.pid) ? 'stopped' : s.signal ? 'signal' : 'exit';
   }
 
-  /** Feed kernel messages (KmsgMonitor.on or Sampler events) so deaths are attributed. */
-  noteKmsg(event: KmsgEvent | { kind?: string; event?: string; pid?: unknown }): void {
+  /** Feed kernel messages (KmsgMonitor.on or Sampler events: an oom-kill with its pid) so deaths are attributed. */
+  noteKmsg(event: { kind?: string; event?: string; pid?: unknown }): void {
     const kind = 'kind' in event ? event.kind : (event as { event?: string }).event;
     if (kind !== 'oom-kill') return;
     const pid = Number((event as { pid?: unknown }).pid);
@@ -165,9 +163,9 @@ export class Bystanders {
     });
   }
 
-  /** For HostSession.track('process', ...): how `auditstorm reset` kills them after a SIGKILL. */
-  undoRecords(): ProcessUndo[] {
-    return this.entries.map((e) => ({ pid: e.state.pid, startTime: procStartTime(e.state.pid) ?? 0, group: true }));
+  /** For HostSession.track(): how `auditstorm reset` kills them after a SIGKILL. */
+  undoSteps(): UndoStep[] {
+    return this.entries.map((e) => killStep(e.state.pid, true));
   }
 
   /** Kill the survivors and wait for them. Idempotent. */

@@ -5,10 +5,8 @@ import { AuditControl, type AuditStatus, type StatusChange } from '../kernel/aud
 import { AuditError } from '../kernel/errors.ts';
 import { acquireLock, type Lock } from './lock.ts';
 import { procCommand, selfIdentity } from './proc-identity.ts';
-import { readState, removeState, writeState, type AuditBefore, type HostState } from './state-file.ts';
-import { undoHandler } from './undo-registry.ts';
-// every undo kind, so a session can track any change and restore it
-import './undo-kinds.ts';
+import { readState, removeState, STATE_VERSION, writeState, type AuditBefore, type HostState } from './state-file.ts';
+import { runUndoSteps, UNDO_OPS, type UndoStep } from './undo-steps.ts';
 
 export class LeftoverStateError extends Error {
   constructor(readonly state: HostState) {
@@ -64,7 +62,7 @@ export class HostSession {
           'its rules and settings cannot change; reboot without `-e 2` in the audit rules');
       }
       const state: HostState = {
-        version: 1,
+        version: STATE_VERSION,
         owner: { ...selfIdentity(), command: procCommand(process.pid) },
         startedAt: new Date().toISOString(),
         audit: { before: beforeOf(status), addedRules: [] },
@@ -109,11 +107,15 @@ export class HostSession {
     writeState(this.state);
   }
 
-  /** Record a change to undo (kind registered with defineUndo); returns a handle to drop it once undone. */
-  track(kind: string, label: string, data: unknown): number {
-    if (!undoHandler(kind)) throw new Error(`no undo handler for kind '${kind}' (import its module)`);
+  /**
+   * Record, before making it, a change to the host and the steps that put it back (`by` says who
+   * made it). Returns a handle: undo(id) carries the steps out, untrack(id) forgets them.
+   */
+  track(by: string, label: string, steps: UndoStep[]): number {
+    const unknown = steps.filter((s) => !UNDO_OPS.includes(s.op));
+    if (unknown.length) throw new Error(`${label}: unknown undo step(s) ${unknown.map((s) => s.op).join(', ')}`);
     const id = this.nextId++;
-    this.state.undo.push({ id, kind, label, data });
+    this.state.undo.push({ id, by, label, steps });
     writeState(this.state);
     return id;
   }
@@ -122,6 +124,14 @@ export class HostSession {
   untrack(id: number): void {
     this.state.undo = this.state.undo.filter((u) => u.id !== id);
     writeState(this.state);
+  }
+
+  /** Put one change back now, by its recorded steps; on failure the record stays for restore(). */
+  async undo(id: number): Promise<void> {
+    const entry = this.state.undo.find((u) => u.id === id);
+    if (!entry) return;
+    await runUndoSteps(entry.steps);
+    this.untrack(id);
   }
 
   /** Put everything back; idempotent. Never throws: failures are reported. */
@@ -143,13 +153,12 @@ export class HostSession {
 export async function restoreState(state: HostState, control: AuditControl): Promise<RestoreReport> {
   const report: RestoreReport = { restored: [], failed: [] };
   for (const entry of [...state.undo].reverse()) {
-    const handler = undoHandler(entry.kind);
-    if (!handler) {
-      report.failed.push(`${entry.label}: no undo handler for '${entry.kind}' in this version`);
+    if (entry.refused) {
+      report.failed.push(`${entry.label}: ${entry.refused}`);
       continue;
     }
     try {
-      await handler(entry.data);
+      await runUndoSteps(entry.steps);
       report.restored.push(entry.label);
     } catch (err) {
       report.failed.push(`${entry.label}: ${(err as Error).message}`);

@@ -4,16 +4,17 @@
 // those thousands of lines do not go to a (slow, serial) console and slow the kernel down.
 // Both values are recorded as found, before the change, with the host session's undo.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { UNDO_STEPS, runUndoSteps, type UndoStep } from './undo-steps.ts';
+import type { UndoStep } from './undo-steps.ts';
 
 export const PRINTK_RATELIMIT = '/proc/sys/kernel/printk_ratelimit';
 export const PRINTK_LEVELS = '/proc/sys/kernel/printk';
 /** KERN_NOTICE is 5: a console loglevel of 5 prints only levels 0-4 */
 const NOTICE = 5;
 
+/** The part of the host session this needs (HostSession has it) */
 export interface PrintkTracker {
-  track(kind: string, label: string, data: unknown): number;
-  untrack(id: number): void;
+  track(by: string, label: string, steps: UndoStep[]): number;
+  undo(id: number): Promise<void>;
 }
 
 export interface PrintkChange {
@@ -36,7 +37,7 @@ export async function liftPrintkLimits(session: PrintkTracker, paths = { ratelim
     { op: 'write', path: paths.ratelimit, value: ratelimitBefore },
     { op: 'write', path: paths.levels, value: levels[0]! },
   ];
-  const id = session.track(UNDO_STEPS, `printk_ratelimit ${ratelimitBefore}, console loglevel ${levels[0]}`, { steps });
+  const id = session.track('printk', `printk_ratelimit ${ratelimitBefore}, console loglevel ${levels[0]}`, steps);
   const notes: string[] = [];
   let ratelimit: string | null = null;
   let consoleLevel: number | null = null;
@@ -62,8 +63,7 @@ export async function liftPrintkLimits(session: PrintkTracker, paths = { ratelim
     async restore() {
       if (restored) return;
       restored = true;
-      await runUndoSteps(steps);
-      session.untrack(id);
+      await session.undo(id);
     },
   };
 }

@@ -1,5 +1,5 @@
 // A process identity that survives pid reuse: pid plus the kernel's start time of that pid.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcIdentity {
   pid: number;
@@ -40,4 +40,27 @@ export function procCommand(pid: number): string {
   } catch {
     return '?';
   }
+}
+
+/** Send `sig` to each process that is still the same process; returns how many got it. */
+export function signalAll(procs: readonly ProcIdentity[], sig: NodeJS.Signals): number {
+  let n = 0;
+  for (const p of procs) {
+    if (!isAlive(p)) continue;
+    try { process.kill(p.pid, sig); n++; } catch { /* gone */ }
+  }
+  return n;
+}
+
+/** Processes whose command line is exactly `argv` (e.g. the server of one mount point). */
+export function processesWithCommand(argv: readonly string[]): number[] {
+  const want = argv.join('\0');
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0$/, '') === want) out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
 }

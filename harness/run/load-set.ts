@@ -10,7 +10,7 @@ import type { ResultLine } from '../../loads/generators/common.ts';
 import { deriveSeed } from '../../loads/generators/prng.ts';
 import type { LoadSpec } from '../scenario/schema.ts';
 import type { HostSession } from '../host/host-session.ts';
-import { procStartTime } from '../host/proc-identity.ts';
+import { killStep } from '../host/undo-steps.ts';
 import { PACKAGE_ROOT } from '../../lib/paths.ts';
 
 export interface LoadProcess {
@@ -65,7 +65,7 @@ export class LoadSet {
             load: load.name, processIndex: p,
           } as never, { cwd: PACKAGE_ROOT });
           const id = `${load.name}#${p}`;
-          const trackId = o.session.track('process', `load ${id} (pid ${proc.pid})`, { pid: proc.pid, startTime: procStartTime(proc.pid) ?? 0, group: false });
+          const trackId = o.session.track('load', `load ${id} (pid ${proc.pid})`, [killStep(proc.pid, false)]);
           proc.onProgress((line) => o.onProgress(id, line.auditedSyscalls));
           procs.push({ id, load: load.name, proc, startMs: load.startMs, trackId, counted: !load.allowUnaudited });
         }

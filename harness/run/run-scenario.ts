@@ -232,7 +232,7 @@ async function prepare(ctx: RunContext, held: Held): Promise<PreparedHost> {
   await session.setStatus({ backlogLimit: s.kernel.backlogLimit, backlogWaitTimeMs: s.kernel.backlogWaitTimeMs, rateLimit: s.kernel.rateLimit, failure: s.kernel.failure });
   const runId = dir.split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '-').slice(-60);
   const cgroup = await createRunCgroup({ runId, memoryLimitBytes: s.daemon.memoryLimitBytes });
-  const cgroupTrackId = session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
+  const cgroupTrackId = session.track('cgroup', `cgroup ${cgroup.name}`, [{ op: 'cgroup', name: cgroup.name, dirs: cgroup.allDirs }]);
   phase(`cgroup ${cgroup.name} (v${cgroup.version}), memory limit ${(s.daemon.memoryLimitBytes / 1048576).toFixed(0)} MiB`);
   // Disk faults need the log on a filesystem of the run's own; plugin-stall needs a plugin.
   const notApplicable = faultApplicabilityErrors(s.faults, daemon.kind, { daemonMemoryLimitBytes: s.daemon.memoryLimitBytes, daemonLog: s.daemon.log, host: hostFaultSupport() });
@@ -273,7 +273,7 @@ async function startDaemon(ctx: RunContext, host: PreparedHost, held: Held): Pro
   phase(`${loaded.added.length} rule(s) from ${s.rules.file} scoped to auid ${auid}`);
   if (s.daemon.bystanders.count > 0) {
     held.bystanders = await Bystanders.start({ cgroup: host.cgroup, count: s.daemon.bystanders.count, mib: Math.max(1, Math.round(s.daemon.bystanders.sizeBytes / 1048576)), oomScoreAdj: s.daemon.bystanders.oomScoreAdj });
-    for (const u of held.bystanders.undoRecords()) session.track('process', `bystander ${u.pid}`, u);
+    session.track('bystanders', `bystanders ${held.bystanders.pids().join(',')}`, held.bystanders.undoSteps());
     phase(`${s.daemon.bystanders.count} bystander(s) in the daemon's cgroup at oom_score_adj ${s.daemon.bystanders.oomScoreAdj}`);
   }
   await sleep(500);

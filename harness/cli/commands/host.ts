@@ -41,11 +41,9 @@ export function registerHostCommands(program: Command, run: (fn: () => Promise<n
   program.command('reset')
     .description('restore the machine after a run that was killed before it could (uses the state file)')
     .action(() => run(async () => {
-      // undo-kinds registers how to undo each kind of change the state file can hold
+      // the state file's undo records are steps the host layer carries out: no other layer is loaded
       const [{ resetFromStateFile }, { removeLeftoverCgroups }] = await Promise.all([
-        import('../../host/host-session.ts'), import('../../host/cgroup-cleanup.ts'), import('../../host/undo-kinds.ts'),
-        // the fault modules register their own undo kinds: `reset` must know them too
-        import('../../faults/kinds.ts'),
+        import('../../host/host-session.ts'), import('../../host/cgroup-cleanup.ts'),
       ]);
       const r = await resetFromStateFile();
       // cgroups whose owner died before it could record them in the state file

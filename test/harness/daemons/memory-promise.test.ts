@@ -15,8 +15,11 @@ async function promised(policy: 'block' | 'drop' | 'unbounded', config: Record<s
   const dir = mkdtempSync(join(tmpdir(), 'auditstorm-promise-'));
   const d = new TsauditdDaemon({ kind: 'tsauditd', policy, config } as never);
   (d as unknown as { proc: { spawn: () => Promise<void> } }).proc.spawn = async () => {};
-  await d.start({ workDir: dir } as StartContext);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await d.start({ workDir: dir } as StartContext);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return { total: d.queueBoundBytes(), parts: d.queueBoundParts() };
 }
 

@@ -11,11 +11,10 @@ import type { RunCgroup } from '../../../harness/host/cgroup-types.ts';
 import { LogVolume } from '../../../harness/faults/log-volume.ts';
 import type { FaultContext } from '../../../harness/faults/fault-types.ts';
 import type { DaemonUnderTest } from '../../../harness/daemons/daemon.ts';
-import { procStartTime } from '../../../harness/host/proc-identity.ts';
+import { killStep } from '../../../harness/host/undo-steps.ts';
 import { readState } from '../../../harness/host/state-file.ts';
 import { validateScenario } from '../../../harness/scenario/load-scenario.ts';
 import type { FaultSpec } from '../../../harness/scenario/schema.ts';
-import '../../../harness/host/undo-kinds.ts';
 
 export interface HostFixture {
   session: HostSession;
@@ -25,22 +24,39 @@ export interface HostFixture {
   ctx: FaultContext;
   /** start a command inside the run cgroup (tracked, killed at teardown) */
   spawnInGroup(file: string, args: string[]): ResultPromise;
-  /** the undo kinds the state file holds right now */
+  /** who made each undo record the state file holds right now (`by`) */
   undoKinds(): string[];
   close(): Promise<void>;
 }
 
-export async function hostFixture(name: string, opts: { volumeBytes?: number; memoryLimitBytes?: number; slowLayer?: boolean } = {}): Promise<HostFixture> {
+export interface HostFixtureOptions {
+  volumeBytes?: number;
+  memoryLimitBytes?: number;
+  slowLayer?: boolean;
+  /** the stand-in daemon's command (default sleep 1000; a shell with a child stands in for a daemon with a plugin) */
+  daemon?: [string, ...string[]];
+}
+
+export async function hostFixture(name: string, opts: HostFixtureOptions = {}): Promise<HostFixture> {
   const session = await HostSession.begin({ lockWaitMs: 300_000 });
   const dir = mkdtempSync(join(tmpdir(), `auditstorm-fault-${name}-`));
-  const cgroup = await createRunCgroup({ runId: `t-${name}-${process.pid}`, memoryLimitBytes: opts.memoryLimitBytes ?? 256 * 1024 * 1024 });
-  session.track('cgroup', `cgroup ${cgroup.name}`, { name: cgroup.name, dirs: cgroup.allDirs });
-  const volume = await LogVolume.create({ dir, session, sizeBytes: opts.volumeBytes ?? 256 * 1024 * 1024, slowLayer: opts.slowLayer ?? false });
+  let cgroup: RunCgroup;
+  let volume: LogVolume;
+  try {
+    cgroup = await createRunCgroup({ runId: `t-${name}-${process.pid}`, memoryLimitBytes: opts.memoryLimitBytes ?? 256 * 1024 * 1024 });
+    session.track('cgroup', `cgroup ${cgroup.name}`, [{ op: 'cgroup', name: cgroup.name, dirs: cgroup.allDirs }]);
+    volume = await LogVolume.create({ dir, session, sizeBytes: opts.volumeBytes ?? 256 * 1024 * 1024, slowLayer: opts.slowLayer ?? false });
+  } catch (err) {
+    // a set-up that fails must not hold the lock or leave the host changed for the next test
+    await session.restore();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const procs: ResultPromise[] = [];
   const spawnInGroup = (file: string, args: string[]) => {
     const cmd = cgroup.spawnArgs(file, args);
     const p = execa(cmd.file, cmd.args, { reject: false, stdin: 'ignore', detached: true, cleanup: false });
-    session.track('process', `test process ${p.pid}`, { pid: p.pid!, startTime: procStartTime(p.pid!) ?? 0, group: true });
+    session.track('test', `test process ${p.pid}`, [killStep(p.pid!, true)]);
     procs.push(p);
     return p;
   };
@@ -48,7 +64,7 @@ export async function hostFixture(name: string, opts: { volumeBytes?: number; me
   const daemon = {
     kind: 'command', policy: null, label: 'stand-in',
     pid: () => daemonProc?.pid ?? null,
-    start: async () => { daemonProc = spawnInGroup('sleep', ['1000']); },
+    start: async () => { const [file, ...args] = opts.daemon ?? ['sleep', '1000']; daemonProc = spawnInGroup(file, args); },
     kill: async () => { daemonProc?.kill('SIGKILL'); await daemonProc; daemonProc = null; },
     exited: () => daemonProc === null,
   } as unknown as DaemonUnderTest;
@@ -59,7 +75,7 @@ export async function hostFixture(name: string, opts: { volumeBytes?: number; me
   };
   return {
     session, cgroup, volume, dir, ctx, spawnInGroup,
-    undoKinds: () => readState()?.undo.map((u) => u.kind) ?? [],
+    undoKinds: () => readState()?.undo.map((u) => u.by) ?? [],
     async close() {
       await session.restore();
       rmSync(dir, { recursive: true, force: true });

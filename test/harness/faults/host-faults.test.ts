@@ -10,6 +10,8 @@ import { FAULT_IMPLS } from '../../../harness/faults/kinds.ts';
 import type { AppliedFault, FaultDetail } from '../../../harness/faults/fault-types.ts';
 import { procState } from '../../../harness/faults/process-tree.ts';
 import { isMounted, loopDevicesOf } from '../../../harness/faults/log-volume.ts';
+import { readState } from '../../../harness/host/state-file.ts';
+import { runUndoSteps, type UndoStep } from '../../../harness/host/undo-steps.ts';
 import { faultSpec, hostFixture } from './host-context.ts';
 
 const MiB = 1024 * 1024;
@@ -214,4 +216,52 @@ t.test('the log volume is gone after the session restores: no mount, no loop dev
   await fx.close();
   t.notOk(isMounted(mountPoint), 'unmounted');
   t.same(await loopDevicesOf(image), [], 'loop device detached');
+});
+
+t.test('each fault\'s undo record, as the state file holds it, is undone by the host layer alone', { skip: skipUnlessRoot }, async (t) => {
+  // the stand-in daemon has a child, for plugin-stall
+  const fx = await hostFixture('records', { slowLayer: true, volumeBytes: 128 * MiB, daemon: ['sh', '-c', 'sleep 1000 & wait'] });
+  t.teardown(() => fx.close());
+  await fx.ctx.startDaemon();
+  const daemonPid = fx.ctx.daemon.pid()!;
+  const apply = (yaml: string) => { const s = faultSpec(yaml); return FAULT_IMPLS[s.kind].apply(s, fx.ctx, 0); };
+  await apply('{kind: disk-full, leave: 16MiB}');
+  await apply(`{kind: slow-disk, rate: 64KiB/s, method: ${fx.cgroup.version === 1 ? 'blkio-throttle' : 'io-max'}}`);
+  await apply('{kind: cpu-starve, cpu: 0.05}');
+  await apply('{kind: memory-squeeze, memory_limit: 32MiB}');
+  await apply('{kind: stall-daemon, for: 60s}');
+  const plugin = (await apply('{kind: plugin-stall, for: 60s}')).detail.pids as number[];
+  await apply('{kind: freeze-fs, for: 60s}');
+  const ioFile = join(fx.cgroup.dirs.io!, fx.cgroup.version === 1 ? 'blkio.throttle.write_bps_device' : 'io.max');
+  const cpuQuota = () => readFileSync(join(fx.cgroup.dirs.cpu!, fx.cgroup.version === 1 ? 'cpu.cfs_quota_us' : 'cpu.max'), 'utf8').trim();
+  t.match(readFileSync(ioFile, 'utf8'), fx.volume.device, 'throttled');
+  t.not(cpuQuota(), fx.cgroup.version === 1 ? '-1' : 'max 100000', 'cpu quota set');
+  t.equal(procState(plugin[0]!), 'T', 'plugin stopped');
+
+  // what each record must have put back, checked right after that record alone was carried out
+  const checks: Record<string, () => Promise<void> | void> = {
+    'freeze-fs': async () => {
+      const w = await fx.spawnInGroup('dd', ['if=/dev/zero', `of=${join(fx.volume.mountPoint, 'thawed')}`, 'bs=4k', 'count=1', 'oflag=dsync']);
+      t.equal(w.exitCode, 0, 'freeze-fs: a write completes (thawed)');
+    },
+    'plugin-stall': () => { t.not(procState(plugin[0]!), 'T', 'plugin-stall: the plugin runs again'); },
+    'stall-daemon': () => { t.not(procState(daemonPid), 'T', 'stall-daemon: the daemon runs again'); },
+    'memory-squeeze': () => { t.equal(fx.cgroup.memoryUsage().limitBytes, 256 * MiB, 'memory-squeeze: the limit as found'); },
+    'cpu-starve': () => { t.equal(cpuQuota(), fx.cgroup.version === 1 ? '-1' : 'max 100000', 'cpu-starve: no quota'); },
+    'slow-disk': () => { t.notMatch(readFileSync(ioFile, 'utf8'), new RegExp(`${fx.volume.device} (\\d|wbps=\\d)`), 'slow-disk: no throttle'); },
+    'disk-full': () => { t.ok(fx.volume.freeBytes() > 64 * MiB, `disk-full: space back (${fx.volume.freeBytes()} B free)`); },
+    'slow-layer': () => { t.notOk(isMounted(fx.volume.logDir), 'slow-layer: unmounted'); },
+    'log-volume': async () => {
+      t.notOk(isMounted(fx.volume.mountPoint), 'log-volume: unmounted');
+      t.same(await loopDevicesOf(fx.volume.image), [], 'log-volume: no loop device');
+    },
+  };
+  const records = [...readState()!.undo].reverse();
+  t.same(records.map((r) => r.by).filter((b) => b in checks).sort(), Object.keys(checks).sort(), 'one record per host change');
+  for (const r of records) {
+    if (!(r.by in checks)) continue;
+    // through JSON, as `auditstorm reset` reads it, and run by the host layer's step runner
+    await runUndoSteps(JSON.parse(JSON.stringify(r.steps)) as UndoStep[]);
+    await checks[r.by]!();
+  }
 });

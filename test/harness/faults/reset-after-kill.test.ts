@@ -1,10 +1,11 @@
-// A harness process SIGKILLed mid-fault leaves the host changed; `auditstorm reset` undoes all
-// of it: the filesystem thawed (before anything is killed: its writer sleeps uninterruptibly),
+// A harness process SIGKILLed mid-fault leaves the host changed; `auditstorm reset` (which loads
+// only the host layer: the records are steps) undoes all of it: the filesystem thawed (before anything is killed: its writer sleeps uninterruptibly),
 // the stopped process continued and killed, the filler removed, the throttles and the limit
 // gone with the cgroup, the filesystem unmounted, the loop device detached.
 import t from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { once } from 'node:events';
 import { skipUnlessRoot } from '../../helpers/kernel.ts';
 import { isAlive } from '../../../harness/host/proc-identity.ts';
@@ -19,7 +20,7 @@ const slowfsRunning = (mount: string) => readdirSync('/proc').some((d) => {
   try { return /^\d+$/.test(d) && readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(mount); } catch { return false; }
 });
 
-interface Ready { mountPoint: string; image: string; cgroupDirs: string[]; daemonPid: number; writerPid: number; undo: string[]; slowMount: string; slowWriterPid: number }
+interface Ready { mountPoint: string; image: string; cgroupDirs: string[]; daemonPid: number; writerPid: number; undo: string[]; slowMount: string; slowWriterPid: number; pluginPid: number }
 
 t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves nothing behind', { skip: skipUnlessRoot, timeout: 600_000 }, async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -32,11 +33,16 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
     });
     child.on('exit', (code) => reject(new Error(`fixture exited ${code}: ${out}`)));
   });
-  t.teardown(() => { try { execFileSync(process.execPath, [cli, 'reset']); } catch { /* reported by the test */ } });
-  for (const k of ['log-volume', 'slow-layer', 'disk-full', 'slow-disk', 'cpu-starve', 'memory-squeeze', 'stall-daemon', 'freeze-fs']) {
+  t.teardown(() => {
+    try { execFileSync(process.execPath, [cli, 'reset']); } catch { /* reported by the test */ }
+    // the killed fixture could not remove its dir; unmounted by now, or left for a look if not
+    if (!isMounted(ready.mountPoint) && !isMounted(ready.slowMount)) rmSync(dirname(ready.mountPoint), { recursive: true, force: true });
+  });
+  for (const k of ['log-volume', 'slow-layer', 'disk-full', 'slow-disk', 'cpu-starve', 'memory-squeeze', 'stall-daemon', 'plugin-stall', 'freeze-fs']) {
     t.ok(ready.undo.includes(k), `undo recorded for ${k}`);
   }
   t.equal(procState(ready.daemonPid), 'T', 'the stand-in daemon is stopped');
+  t.equal(procState(ready.pluginPid), 'T', 'its plugin is stopped');
   t.equal(procState(ready.writerPid), 'D', 'the writer sleeps on the frozen filesystem');
   child.kill('SIGKILL');
   await once(child, 'exit');
@@ -64,5 +70,6 @@ t.test('SIGKILL with every host fault applied, then `auditstorm reset` leaves no
   for (const d of ready.cgroupDirs) t.notOk(existsSync(d), `cgroup ${d} removed`);
   t.notOk(alive(ready.daemonPid), 'stopped daemon gone');
   t.notOk(alive(ready.writerPid), 'stuck writer gone');
+  t.notOk(alive(ready.pluginPid), 'stopped plugin gone');
   t.equal(readState(), null, 'state file removed');
 });

@@ -4,16 +4,16 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { liftPrintkLimits } from '../../../harness/host/printk.ts';
-import { undoHandler } from '../../../harness/host/undo-registry.ts';
-import '../../../harness/host/undo-kinds.ts';
+import { runUndoSteps, type UndoStep } from '../../../harness/host/undo-steps.ts';
 
+/** Records as the host session keeps them: steps, undone by the host layer's step runner. */
 function fakeSession() {
-  const tracked = new Map<number, { kind: string; data: unknown }>();
+  const tracked = new Map<number, UndoStep[]>();
   let next = 1;
   return {
     tracked,
-    track(kind: string, _label: string, data: unknown) { tracked.set(next, { kind, data }); return next++; },
-    untrack(id: number) { tracked.delete(id); },
+    track(_by: string, _label: string, steps: UndoStep[]) { tracked.set(next, structuredClone(steps)); return next++; },
+    async undo(id: number) { await runUndoSteps(tracked.get(id) ?? []); tracked.delete(id); },
   };
 }
 
@@ -37,8 +37,9 @@ t.test('the undo record alone puts it back (a run that died)', async (t) => {
   const session = fakeSession();
   const c = await liftPrintkLimits(session, paths);
   t.equal(c.consoleLevel, null, 'a console level already below NOTICE is left alone');
+  // as `auditstorm reset` has it: the record, through JSON, and nothing of printk.ts
   const [rec] = [...session.tracked.values()];
-  await undoHandler(rec!.kind)!(rec!.data);
+  await runUndoSteps(JSON.parse(JSON.stringify(rec)) as UndoStep[]);
   t.equal(readFileSync(paths.ratelimit, 'utf8'), '3');
   t.equal(readFileSync(paths.levels, 'utf8'), '4');
   writeFileSync(paths.ratelimit, '0');

@@ -3,7 +3,7 @@
 // enough for kauditd to drop, the events the kernel printed and the events the log holds are
 // disjoint and add up to what the loads generated, exactly.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateScenario } from '../../../harness/scenario/load-scenario.ts';
@@ -52,6 +52,7 @@ const assertion = (s: RunSummary, name: string) => s.assertions.find((a) => a.na
 
 t.test('exact accounting against fixture daemons', { skip: skipUnlessRoot, timeout: 400_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'exact-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
 

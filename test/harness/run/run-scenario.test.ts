@@ -2,7 +2,7 @@
 // caught by the accounting; an honest one passes; Ctrl-C stops, restores the host and still
 // writes what was measured.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -40,6 +40,7 @@ expect:
 
 t.test('accounting catches a daemon that drops or duplicates on cue', { skip: skipUnlessRoot }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'faulty-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
 
@@ -77,6 +78,7 @@ t.test('accounting catches a daemon that drops or duplicates on cue', { skip: sk
 
 for (const [sig, exit] of [['SIGINT', 130], ['SIGTERM', 143]] as const) t.test(`${sig} mid-run: loads stop, the host is restored, what was measured is written, exit ${exit}`, { skip: skipUnlessRoot }, async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'ctrlc-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
   const child = spawn(process.execPath, [cli, 'run', 'steady-openat', '--daemon', 'auditd', '--duration', '60s', '--out', out],

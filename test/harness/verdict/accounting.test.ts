@@ -1,7 +1,7 @@
 // Accounting is what makes a verdict trustworthy: each fixture below lies by a known amount and
 // is caught by exactly that amount; counters of records never explain a loss of events.
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogScanner, scanLogFiles, type LogScan } from '../../../harness/verdict/log-events.ts';
@@ -29,8 +29,11 @@ function scan(lines: string[], loadPids: number[] = [PID]): LogScan {
   return s.finish();
 }
 
+const root = mkdtempSync(join(tmpdir(), 'acct-'));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+
 function file(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'acct-'));
+  const dir = mkdtempSync(join(root, 'log-'));
   const f = join(dir, 'audit.log');
   writeFileSync(f, `${lines.join('\n')}\n`);
   return f;
