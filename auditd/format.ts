@@ -13,6 +13,7 @@
 
 import type { AuditRecord } from './types.ts';
 import { recordTypeName } from '../harness/kernel/record-types.ts';
+import { MAX_ENRICHED_LINE_BYTES, type Enricher } from './enrich.ts';
 
 export const AUDIT_EOE = 1320;
 /** libaudit's MAX_AUDIT_MESSAGE_LENGTH; auditd formats into MAX-32 bytes including the NUL. */
@@ -40,10 +41,22 @@ export interface FormatOptions {
   skipEoe: boolean;
   /** Trim one trailing space from the line (the log does; audispd does not). */
   trimTrailingSpace: boolean;
+  /** log_format = ENRICHED: append GS and the interpreted fields (enrich.ts) */
+  enrich?: Enricher | null;
 }
 
 export const LOG_FORMAT: FormatOptions = { skipEoe: true, trimTrailingSpace: true };
 export const PLUGIN_FORMAT: FormatOptions = { skipEoe: false, trimTrailingSpace: false };
+
+/**
+ * The log's and the plugins' line formats for a log_format. ENRICHED as auditd does it: the log
+ * gets the interpreted fields, and plugins get the log's lines (auditd's protocol 2: formatted,
+ * trailing space trimmed), EOE included.
+ */
+export function formatsFor(enrich: Enricher | null): { log: FormatOptions; plugin: FormatOptions } {
+  if (!enrich) return { log: LOG_FORMAT, plugin: PLUGIN_FORMAT };
+  return { log: { ...LOG_FORMAT, enrich }, plugin: { skipEoe: false, trimTrailingSpace: true, enrich } };
+}
 
 /** Number of payload bytes of `text` that go into the line (stop at NUL, cap to the max line). */
 function payloadLength(text: Buffer, prefixLen: number, trim: boolean): number {
@@ -79,15 +92,25 @@ export function formatGroups(
   withOffsets = false,
   scratch?: FormatScratch,
 ): FormattedBatch {
-  // Pass 1: sizes.
+  // Pass 1: sizes (and, for ENRICHED, each line's suffix).
   let total = 0;
   let lines = 0;
+  const enrich = opts.enrich ?? null;
+  const suffixes: string[] | null = enrich ? [] : null;
   for (const records of groups) {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       if (opts.skipEoe && r.type === AUDIT_EOE) continue;
       const p = prefixFor(r.type);
-      total += p.length + payloadLength(r.text, p.length, opts.trimTrailingSpace) + 1;
+      const n = payloadLength(r.text, p.length, opts.trimTrailingSpace);
+      total += p.length + n + 1;
+      if (suffixes) {
+        let sfx = enrich!.suffix(r.type, r.text, n, p.length + n);
+        const room = MAX_ENRICHED_LINE_BYTES - p.length - n;
+        if (sfx.length > room) sfx = sfx.slice(0, room);
+        suffixes.push(sfx);
+        total += sfx.length;
+      }
       lines++;
     }
   }
@@ -112,6 +135,10 @@ export function formatGroups(
       while (nl >= 0 && nl < n) {
         buf[start + nl] = SPACE;
         nl = r.text.indexOf(NL, nl + 1);
+      }
+      if (suffixes) {
+        const sfx = suffixes[line];
+        if (sfx.length > 0) off += buf.write(sfx, off, sfx.length, 'latin1');
       }
       buf[off++] = NL;
       if (ends) ends[line] = off;
@@ -150,9 +177,9 @@ export function formatLogBatch(records: readonly AuditRecord[]): FormattedBatch 
 }
 
 /** Format one record as the log line it becomes (without the newline), or null for EOE. */
-export function formatLogLine(record: AuditRecord): string | null {
+export function formatLogLine(record: AuditRecord, opts: FormatOptions = LOG_FORMAT): string | null {
   if (record.type === AUDIT_EOE) return null;
-  const { buf } = formatGroups([[record]], LOG_FORMAT);
+  const { buf } = formatGroups([[record]], opts);
   return buf.toString('latin1', 0, buf.length - 1);
 }
 

@@ -31,6 +31,8 @@ export type DatagramKind =
  * the payload (the kernel writes the payload length into nlmsg_len of unicast audit records).
  */
 export function classifyDatagram(buf: Uint8Array, off: number, len: number, flags: number): DatagramKind {
+  const rt = recordType(buf, off, len, flags);
+  if (rt !== 0) return { kind: 'record', type: rt, start: off + NLMSG_HDRLEN, end: recordTextEnd(buf, off, len) };
   if (flags & FLAG_FOREIGN_SENDER) return { kind: 'malformed', reason: 'foreign', detail: 'datagram not sent by the kernel' };
   if (flags & MSG_TRUNC) return { kind: 'malformed', reason: 'truncated', detail: `datagram longer than the ${len}-byte slot` };
   if (len < NLMSG_HDRLEN) return { kind: 'malformed', reason: 'short', detail: `${len}-byte datagram has no netlink header` };
@@ -45,10 +47,26 @@ export function classifyDatagram(buf: Uint8Array, off: number, len: number, flag
   if (type < FIRST_EVENT_TYPE || type > LAST_EVENT_TYPE) {
     return { kind: 'malformed', reason: 'unknown_type', detail: `netlink message type ${type} is not an audit event` };
   }
+  return { kind: 'record', type, start: off + NLMSG_HDRLEN, end: recordTextEnd(buf, off, len) };
+}
+
+/**
+ * The input thread's per-record fast path, without an object per datagram: the audit message type
+ * when the datagram is plainly a record from the kernel (no flags, whole netlink header, an event
+ * type), else 0, and then classifyDatagram says what it is.
+ */
+export function recordType(buf: Uint8Array, off: number, len: number, flags: number): number {
+  if (flags !== 0 || len < NLMSG_HDRLEN) return 0;
+  const type = buf[off + 4] | (buf[off + 5] << 8);
+  return type >= FIRST_EVENT_TYPE && type <= LAST_EVENT_TYPE && type !== AUDIT_REPLACE ? type : 0;
+}
+
+/** End of a record's text: the datagram's end less trailing NULs (the text starts after the header). */
+export function recordTextEnd(buf: Uint8Array, off: number, len: number): number {
   const start = off + NLMSG_HDRLEN;
   let end = off + len;
   while (end > start && buf[end - 1] === 0) end--;
-  return { kind: 'record', type, start, end };
+  return end;
 }
 
 export const RECORD_HEADER = 8;

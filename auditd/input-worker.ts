@@ -9,7 +9,7 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
-import { classifyDatagram, RECORD_HEADER } from './input-decode.ts';
+import { classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
 import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
 import { EventGate, isAdmitted, isNewEvent, serialOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
@@ -39,10 +39,11 @@ export type InputMessage =
 /** Biggest datagram we accept: kernel records stay under ~9 KB (MAX_AUDIT_MESSAGE_LENGTH 8970). */
 const SLOT = 16 * 1024;
 const ACK_TIMEOUT_MS = 3000;
-/** a trickle of records is posted at most this late, so a quiet system is not one message per record */
-const COALESCE_MS = 5;
+/** below the HWM, records are taken and posted at most this long after the first of them arrived:
+ *  one wake-up, a few recvmmsg calls and one message per window instead of one per record */
+const COALESCE_MS = 20;
 /** socket counters (SO_MEMINFO) are read at most this often */
-const MEMINFO_MS = 10;
+const MEMINFO_MS = 50;
 const SYSCALL = 1300;
 const EOE = 1320;
 /** room one more record needs in the socket's receive buffer: since 6.x the kernel accepts an skb
@@ -54,7 +55,11 @@ const data = workerData as InputWorkerData;
 const port = parentPort!;
 const q = new QueueState(data.sabI32, data.sabI64);
 const batchMax = data.recvBatch;
-const rxBuf = new Uint8Array(SLOT * batchMax);
+/** one buffer for the receive slots and the staging area behind them, so staging a record is a
+ *  copyWithin (no view object per record) */
+const rxBytes = SLOT * batchMax;
+const mem = new Uint8Array(2 * rxBytes);
+const rxBuf = mem.subarray(0, rxBytes);
 const lengths = new Uint32Array(batchMax);
 const flags = new Uint32Array(batchMax);
 const gate = new EventGate();
@@ -76,9 +81,9 @@ function noteChanged(): void {
 }
 
 // ---- staging: admitted records wait here (already counted in the queue) until posted
-const stageCap = SLOT * batchMax;
-const stage = new Uint8Array(stageCap);
-const stageView = new DataView(stage.buffer);
+const stageCap = rxBytes;
+const stage = mem.subarray(rxBytes);
+const stageView = new DataView(mem.buffer, rxBytes, stageCap);
 let stageUsed = 0;
 let stageRecords = 0;
 let stagedAt = 0;
@@ -89,7 +94,7 @@ function stageRecord(type: number, start: number, end: number): void {
   if (stageRecords === 0) stagedAt = Date.now();
   stageView.setUint32(stageUsed, type, true);
   stageView.setUint32(stageUsed + 4, len, true);
-  stage.set(rxBuf.subarray(start, end), stageUsed + RECORD_HEADER);
+  mem.copyWithin(rxBytes + stageUsed + RECORD_HEADER, start, end);
   stageUsed += RECORD_HEADER + len;
   stageRecords++;
 }
@@ -208,23 +213,30 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
   const records0 = q.records();
   const bytes0 = q.bytes();
   for (let i = 0; i < n; i++) {
-    const d = classifyDatagram(rxBuf, i * SLOT, lengths[i], flags[i]);
-    if (d.kind === 'record') {
-      const size = RECORD_HEADER + d.end - d.start;
+    const off = i * SLOT;
+    const len = lengths[i];
+    // records take the fast path (numbers only); everything else is classified in full
+    const type = recordType(rxBuf, off, len, flags[i]);
+    const d = type !== 0 ? null : classifyDatagram(rxBuf, off, len, flags[i]);
+    if (d === null || d.kind === 'record') {
+      const rtype = d === null ? type : d.type;
+      const start = off + NLMSG_HDRLEN;
+      const end = d === null ? recordTextEnd(rxBuf, off, len) : d.end;
+      const size = RECORD_HEADER + end - start;
       received++;
       receivedBytes += size;
-      if (d.type === EOE) eoe++;
-      else if (d.type === SYSCALL) syscalls++;
+      if (rtype === EOE) eoe++;
+      else if (rtype === SYSCALL) syscalls++;
       const room = force || admitsNewEvent(mode, records0 + got.records, bytes0 + got.bytes, size, limits, suspended);
-      const g = gate.decide(serialOf(rxBuf, d.start, d.end), d.type === EOE, room);
+      const g = gate.decide(serialOf(rxBuf, start, end), rtype === EOE, room);
       if (isAdmitted(g)) {
-        stageRecord(d.type, d.start, d.end);
+        stageRecord(rtype, start, end);
         got.records++;
         got.bytes += size;
       } else {
         dropped++;
         droppedBytes += size;
-        if (d.type === SYSCALL) droppedSyscalls++;
+        if (rtype === SYSCALL) droppedSyscalls++;
         if (isNewEvent(g)) droppedEvents++;
       }
     } else if (d.kind === 'ack') {
@@ -292,6 +304,8 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let pausing = false;
   let fullSince = 0;
   let lastPass = Date.now();
+  /** the last free read filled its batch: more is waiting, read on without a pause */
+  let lastReadFull = false;
   while (!q.stopRequested()) {
     const now = Date.now();
     if (paused && now - lastPass > q.get(B.MAX_PACED_GAP_MS)) q.set(B.MAX_PACED_GAP_MS, now - lastPass);
@@ -328,24 +342,46 @@ function intakeLoop(sock: NativeAuditSocket): void {
       flushStage();
       continue;
     }
-    const timeout = stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : -1;
+    if (plan.mode === 'free') {
+      // Below the HWM: sleep in poll() until the first record arrives, then leave the socket alone
+      // for the rest of the coalescing window (only a wake: stop, limits, suspend) and take
+      // everything that came meanwhile in a few full recvmmsg calls, posted as one batch. A wake-up
+      // per record (kauditd sends them one by one) costs more than the record. Never near the
+      // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
+      // reading at once.
+      if (stageRecords > 0 && !lastReadFull) {
+        const left = COALESCE_MS - (now - stagedAt);
+        if (left > 0) {
+          noteChanged();
+          sock.wait(left, false);
+          continue;
+        }
+      } else if (stageRecords === 0) {
+        noteChanged();
+        if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
+      }
+      receive(sock, plan.n, 'free', -1, false);
+      lastReadFull = got.datagrams === plan.n;
+      if (got.datagrams > 0) lastReadAt = Date.now();
+      // below the HWM credit means nothing: it is what the writer did since this read
+      creditRecords = 0;
+      creditBytes = 0;
+      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS)) flushStage();
+      continue;
+    }
+    lastReadFull = false;
+    flushStage(); // what the free reads staged: the writer's credit comes from it
     noteChanged();
-    const r = sock.wait(timeout, true);
+    const r = sock.wait(-1, true);
     if (r & WAIT_READABLE) {
       receive(sock, plan.n, plan.mode, -1, false);
       if (got.datagrams > 0) lastReadAt = Date.now();
-      if (plan.mode === 'free') {
-        // below the HWM credit means nothing: it is what the writer did since this read
-        creditRecords = 0;
-        creditBytes = 0;
-      } else if (plan.mode === 'credit') {
+      if (plan.mode === 'credit') {
         creditRecords -= got.records;
         creditBytes -= got.bytes;
       }
     }
-    if (stageRecords >= batchMax || stageUsed >= stageCap / 2 || (stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS) || plan.mode !== 'free') {
-      flushStage();
-    }
+    flushStage();
   }
   flushStage();
   setPaused(false);

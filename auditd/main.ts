@@ -5,7 +5,7 @@
 //   input thread ──batches (transferred ArrayBuffers)──▶ pending ──▶ sink.write + dispatch
 //        ▲                                                              │
 //        └──── QueueState (shared counters, Atomics.wait/notify) ◀──────┘ dequeue after write
-import { closeSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, statfsSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageVersion, programPath } from '../lib/paths.ts';
@@ -21,6 +21,8 @@ import { installSignals } from './signals.ts';
 import { collectStats, writeStatsFile, type DaemonStats } from './stats.ts';
 import { writeStateReport } from './state-report.ts';
 import type { AuditRecord, Dispatcher, LogSink, LogSinkStats, PluginStats } from './types.ts';
+import { Enricher } from './enrich.ts';
+import { formatsFor } from './format.ts';
 
 export const VERSION = packageVersion();
 /** records per sink.write: big enough to amortise, small enough to keep latency and memory flat */
@@ -56,6 +58,26 @@ function spaceMiB(s: SpaceSetting, dir: string): number {
   return (st.blocks * st.bsize * s.value) / 100 / (1024 * 1024);
 }
 
+/** auid, pid, uid and ses, as auditd's DAEMON_START carries them (ENRICHED names auid and uid) */
+function whoAmI(): Record<string, number> {
+  const read = (f: string): number => {
+    try {
+      return Number(readFileSync(f, 'utf8').trim());
+    } catch {
+      return 4294967295;
+    }
+  };
+  return { auid: read('/proc/self/loginuid'), pid: process.pid, uid: process.getuid?.() ?? 0, ses: read('/proc/self/sessionid') };
+}
+
+let enricher: Enricher | null = null;
+/** The line formats for cfg's log_format; one Enricher (and its name caches) per daemon. */
+function lineFormats(cfg: DaemonConfig): ReturnType<typeof formatsFor> {
+  if (cfg.logFormat !== 'enriched') return formatsFor(null);
+  enricher ??= new Enricher();
+  return formatsFor(enricher);
+}
+
 async function defaultSink(cfg: DaemonConfig, log: Logger, onHalt: (why: string) => void): Promise<LogSink> {
   if (!cfg.writeLogs) return nullSink();
   const { createLogSink } = await import('./log-writer.ts');
@@ -79,6 +101,7 @@ async function defaultSink(cfg: DaemonConfig, log: Logger, onHalt: (why: string)
     // writes of at most 1 MiB: on a slow device a 4 MiB write finishes nothing for seconds, and
     // finished records are the credit the paced intake reads by
     maxWriteBytes: 1024 * 1024,
+    format: lineFormats(cfg).log,
   });
 }
 
@@ -89,7 +112,7 @@ async function defaultDispatcher(cfg: DaemonConfig, log: Logger): Promise<Dispat
     (m) => log.warn(m))).filter((p) => p.active);
   if (plugins.length === 0) return null;
   const { createDispatcher } = await import('./dispatcher.ts');
-  return createDispatcher({ plugins, onWarn: (m) => log.warn(m) });
+  return createDispatcher({ plugins, onWarn: (m) => log.warn(m), format: lineFormats(cfg).plugin });
 }
 
 /** write_logs = no: auditd keeps reading and dispatching but writes nothing. */
@@ -189,7 +212,7 @@ export class Daemon {
     this.state = 'running';
     this.sideWrite(daemonRecord(DaemonType.START, {
       op: 'start', ver: `tsauditd-${VERSION}`, format: cfg.logFormat, policy: cfg.queueOverflow,
-      queue_hwm: cfg.queueHwm, queue_hwm_bytes: cfg.queueHwmBytes, pid: process.pid, res: 'success',
+      queue_hwm: cfg.queueHwm, queue_hwm_bytes: cfg.queueHwmBytes, ...whoAmI(), res: 'success',
     }));
     this.writeStats();
     this.log.info(`running: pid ${process.pid}, policy ${cfg.queueOverflow}, queue_hwm ${cfg.queueHwm} records / ` +

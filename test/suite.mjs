@@ -8,7 +8,7 @@
 // parts, and the exit code is non-zero when either part failed.
 //   node test/suite.mjs              the suite
 //   node test/suite.mjs FILE...      just these files, one at a time (plain `tap FILE...`)
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -92,19 +92,31 @@ function fail(message) {
   process.exit(2);
 }
 
-/** Runs tap (stdout and stderr as they are, so a terminal sees its progress) and reads the
- *  summary tap writes at the end of its raw TAP output. */
-function tap(label, args, files) {
-  const dir = mkdtempSync(join(tmpdir(), 'auditstorm-suite-'));
-  const out = join(dir, 'out.tap');
+/** Runs tap and reads the summary it prints last. On a terminal tap writes to it directly (its
+ *  live progress) and a copy of its raw TAP goes to a file to read; otherwise (a pipe, CI, where
+ *  the reporter prints nothing when it also writes that file) its output passes through here. */
+async function tap(label, args, files) {
   process.stdout.write(`\n# ${label}: ${files.length} file(s)\n`);
-  const r = spawnSync(TAP, [...args, '--output-file', out, ...files], { cwd: ROOT, stdio: 'inherit' });
-  const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
-  rmSync(dir, { recursive: true, force: true });
+  let text = '';
+  let r;
+  if (process.stdout.isTTY && !process.env.CI) {
+    const dir = mkdtempSync(join(tmpdir(), 'auditstorm-suite-'));
+    const out = join(dir, 'out.tap');
+    r = spawnSync(TAP, [...args, '--output-file', out, ...files], { cwd: ROOT, stdio: 'inherit' });
+    text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+    rmSync(dir, { recursive: true, force: true });
+  } else {
+    const child = spawn(TAP, [...args, ...files], { cwd: ROOT, stdio: ['inherit', 'pipe', 'inherit'] });
+    child.stdout.on('data', (d) => { text += d; process.stdout.write(d); });
+    r = await new Promise((res) => {
+      child.on('error', (error) => res({ status: null, signal: null, error }));
+      child.on('close', (status, signal) => res({ status, signal, error: null }));
+    });
+  }
   const line = text.match(/^# \{ total: .*\}$/gm)?.at(-1);
   const summary = line ? Object.fromEntries([...line.matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], Number(m[2])])) : null;
   const ok = r.status === 0 && summary !== null;
-  if (!ok) process.stdout.write(`# ${label}: tap ${r.signal ? `killed by ${r.signal}` : `exited ${r.status}`}${summary ? '' : ', no summary'}\n`);
+  if (!ok) process.stdout.write(`# ${label}: tap ${r.signal ? `killed by ${r.signal}` : r.error ? `did not run (${r.error.message})` : `exited ${r.status}`}${summary ? '' : ', no summary'}\n`);
   return { ok, summary };
 }
 
@@ -122,8 +134,8 @@ if (kernel.length) fail(`listed as parallel but imports the kernel test helpers:
 const serial = all.filter((f) => !PARALLEL.includes(f));
 
 const parts = [
-  tap(`parallel part (${PARALLEL_JOBS} at a time, no machine-global state)`, [`--jobs=${PARALLEL_JOBS}`], PARALLEL),
-  tap('serial part (one at a time: kernel audit, cgroups, mounts, timing)', ['--jobs=1'], serial),
+  await tap(`parallel part (${PARALLEL_JOBS} at a time, no machine-global state)`, [`--jobs=${PARALLEL_JOBS}`], PARALLEL),
+  await tap('serial part (one at a time: kernel audit, cgroups, mounts, timing)', ['--jobs=1'], serial),
 ];
 const total = {};
 for (const p of parts) for (const [k, v] of Object.entries(p.summary ?? {})) total[k] = (total[k] ?? 0) + v;

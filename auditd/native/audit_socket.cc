@@ -182,11 +182,14 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    struct pollfd p = {fd_, POLLIN, 0};
-    int pr;
-    do { pr = poll(&p, 1, timeout); } while (pr < 0 && errno == EINTR);
-    if (pr < 0) { ErrnoError(env, "poll", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
-    if (pr == 0) return Napi::Number::New(env, 0);
+    // timeout 0: no poll, the non-blocking recvmmsg says EAGAIN itself (one syscall per read)
+    if (timeout != 0) {
+      struct pollfd p = {fd_, POLLIN, 0};
+      int pr;
+      do { pr = poll(&p, 1, timeout); } while (pr < 0 && errno == EINTR);
+      if (pr < 0) { ErrnoError(env, "poll", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
+      if (pr == 0) return Napi::Number::New(env, 0);
+    }
 
     if (msgs_.size() < max) { msgs_.resize(max); iovs_.resize(max); addrs_.resize(max); }
     uint8_t* base = buf.Data();

@@ -20,7 +20,7 @@ t.test('runaway-queue verdicts under block, drop and unbounded', { skip, timeout
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
   const run = (policy: 'block' | 'drop' | 'unbounded') =>
-    runScenario({ scenario: loadScenario(resolveScenarioPath('runaway-queue'), { daemon: 'tsauditd', policy, duration: '10s' }), outRoot: out, lockWaitMs: 600_000 });
+    runScenario({ scenario: loadScenario(resolveScenarioPath('runaway-queue'), { daemon: 'tsauditd', policy, duration: '6s' }), outRoot: out, lockWaitMs: 600_000 });
 
   const block = await run('block');
   t.equal(block.summary.verdict, 'pass', `block passes: ${failed(block).join('; ')}`);

@@ -20,7 +20,7 @@ function commandScenario(dir: string, mode: string, n: number) {
   const log = join(dir, `${mode}.log`);
   const text = `name: faulty-${mode}
 description: a daemon that ${mode}s every ${n}th event
-duration: 4s
+duration: 2s
 kernel: { backlog_limit: 8192, backlog_wait_time: 1s }
 rules: openat-storm.rules
 daemon:
@@ -31,7 +31,7 @@ daemon:
 loads:
   - generator: open-close
     processes: 1
-    rate: 500
+    rate: 1000
 expect:
   silent_loss_max: 0
 `;

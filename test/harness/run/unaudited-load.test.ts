@@ -17,14 +17,14 @@ t.test('audited: silent loss 0; allow_unaudited: the burst is not generated', { 
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
 
-  const audited = await runScenario({ scenario: loadScenario(fx('unaudited-load-audited.yaml'), { duration: '4s' }), outRoot: out, lockWaitMs: 300_000 });
+  const audited = await runScenario({ scenario: loadScenario(fx('unaudited-load-audited.yaml'), { duration: '2s' }), outRoot: out, lockWaitMs: 300_000 });
   const a = audited.summary.metrics.events;
   const burstOps = audited.summary.loads.burst?.ops ?? 0;
   t.ok(burstOps > 500, `the burst ran (${burstOps} ops)`);
   t.ok(a.generated > burstOps, `generated ${a.generated} includes the burst's audited syscalls`);
   t.equal(a.silentLoss, 0, 'every generated event logged');
 
-  const allowed = await runScenario({ scenario: loadScenario(fx('unaudited-load-allowed.yaml'), { duration: '4s' }), outRoot: out, lockWaitMs: 300_000 });
+  const allowed = await runScenario({ scenario: loadScenario(fx('unaudited-load-allowed.yaml'), { duration: '2s' }), outRoot: out, lockWaitMs: 300_000 });
   const w = allowed.summary.metrics.events;
   const base = allowed.summary.loads.base?.auditedSyscalls ?? -1;
   t.ok((allowed.summary.loads.burst?.ops ?? 0) > 500, 'the unaudited burst ran too');
