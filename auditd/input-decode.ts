@@ -71,6 +71,14 @@ export function recordTextEnd(buf: Uint8Array, off: number, len: number): number
 
 export const RECORD_HEADER = 8;
 
+/** Batch buffers come in power-of-two sizes from 1 KiB, so the input thread can reuse them; the
+ *  queue counts the whole buffer (less than twice its records' bytes), the memory it holds. */
+export function batchCapacity(used: number): number {
+  let c = 1024;
+  while (c < used) c *= 2;
+  return c;
+}
+
 /** Unpack a posted batch (its first `length` bytes) into records whose text views the batch
  *  buffer (no copies). */
 export function unpackBatch(ab: ArrayBuffer, length = ab.byteLength): AuditRecord[] {

@@ -9,7 +9,7 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
-import { classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
+import { batchCapacity, classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
 import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
 import { EventGate, isAdmitted, isNewEvent, serialOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
@@ -122,14 +122,6 @@ function takeReturned(): void {
       spareBytes += b.byteLength;
     }
   }
-}
-
-/** Batch buffers come in power-of-two sizes from 1 KiB, so they can be reused; the queue counts
- *  the whole buffer (at most twice its records' bytes), which is the memory it holds. */
-export function batchCapacity(used: number): number {
-  let c = 1024;
-  while (c < used) c *= 2;
-  return c;
 }
 
 function batchBuffer(capacity: number): ArrayBuffer {
