@@ -1,7 +1,8 @@
 // tsauditd's input thread: owns the event socket, registers as the audit daemon, receives
 // batches with recvmmsg, decides per event what enters the queue, and posts what it admitted to
 // the main thread. A plain blocking loop (no event loop work): control comes through the shared
-// QueueState (stop flag, limits, credit); it sleeps in poll() on the socket and a wake eventfd,
+// QueueState (stop flag, limits, credit), and written batch buffers come back on its port for
+// reuse; it sleeps in poll() on the socket and a wake eventfd,
 // so an idle daemon uses no CPU and a stop, new credit or a limit change wakes it at once.
 //
 // Nothing but the socket can hold this thread: it shares no lock with the writer, does no file
