@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { packageVersion, programPath } from '../lib/paths.ts';
 import { ConfigError, LIVE_KEYS, loadConfig, lwmBytes, type DaemonConfig, type SpaceSetting } from './config.ts';
 import { unpackBatch } from './input-decode.ts';
-import type { InputMessage, InputWorkerData } from './input-worker.ts';
+import type { InputMessage, InputWorkerData, ReturnMessage } from './input-worker.ts';
 import { DaemonType, daemonRecord } from './daemon-records.ts';
 import { applyOomScoreAdj } from './oom.ts';
 import { B, I, QueueState, type QueueLimits } from './queue.ts';
@@ -140,6 +140,8 @@ export function queueLimits(cfg: DaemonConfig): QueueLimits {
 interface Batch {
   records: AuditRecord[];
   bytes: number;
+  /** the batch's buffer: goes back to the input thread for reuse once its records are written */
+  buf: ArrayBuffer;
 }
 
 export class Daemon {
@@ -233,7 +235,7 @@ export class Daemon {
         this.wakeStats();
         switch (m.type) {
           case 'batch':
-            this.pending.push({ records: unpackBatch(m.buf), bytes: m.bytes });
+            this.pending.push({ records: unpackBatch(m.buf, m.used), bytes: m.bytes, buf: m.buf });
             this.pump();
             break;
           case 'registered':
@@ -285,11 +287,13 @@ export class Daemon {
     while (this.inflight < MAX_INFLIGHT && this.pendingHead < this.pending.length &&
            (!this.dispatchBlocked || this.state === 'stopping')) {
       const records: AuditRecord[] = [];
+      const bufs: ArrayBuffer[] = [];
       let bytes = 0;
       while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK && bytes < OUT_CHUNK_BYTES) {
         const b = this.pending[this.pendingHead];
         this.pending[this.pendingHead++] = undefined as unknown as Batch;
         for (const r of b.records) records.push(r);
+        bufs.push(b.buf);
         bytes += b.bytes;
       }
       if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
@@ -301,18 +305,21 @@ export class Daemon {
       this.sink.write(records).then(
         (r) => {
           if (r.notWritten > 0) noteNotWritten(records, r.written, this.notWrittenEvents);
-          this.done(records.length, bytes);
+          this.done(records.length, bytes, bufs);
         },
         (err: Error) => {
           // The writer counts its own failures; a rejection is a bug there. Keep the accounting right.
           this.log.error(`log write failed: ${err.message}`);
-          this.done(records.length, bytes);
+          this.done(records.length, bytes, bufs);
         });
     }
     if (this.idle()) for (const w of this.drainWaiters.splice(0)) w();
   }
 
-  private done(records: number, bytes: number): void {
+  /** A chunk is written and dispatched (both took copies of what they keep): its buffers go back
+   *  to the input thread, which leaves this chunk's record views empty. */
+  private done(records: number, bytes: number, bufs: ArrayBuffer[]): void {
+    if (this.worker) this.worker.postMessage({ type: 'return', bufs } satisfies ReturnMessage, bufs);
     this.inflight--;
     this.processed += records;
     this.q.dequeue(records, bytes, this.cfg.recvBatch);

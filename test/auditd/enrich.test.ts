@@ -163,3 +163,19 @@ t.test("plugins get the log's ENRICHED lines, EOE included (auditd's protocol 2)
   t.same(out(formats.plugin), [logLine, `type=EOE msg=${eoe.text.toString('latin1').trimEnd()}`]);
   t.same(out(formatsFor(null).plugin), [`type=SYSCALL msg=${sys.text.toString('latin1')}`, `type=EOE msg=${eoe.text.toString('latin1')}`]);
 });
+
+t.test('the harness starts tsauditd with the log_format a scenario gives and reads its log with the matching reader', async (t) => {
+  const { tsauditdConfigMap, renderConfig } = await import('../../harness/daemons/config-file.ts');
+  const { parseConfig } = await import('../../auditd/config.ts');
+  const { logFormat, ENRICHED: ENRICHED_READER } = await import('../../harness/verdict/log-format.ts');
+  for (const [over, daemon, reader] of [[undefined, 'raw', 'enriched'], ['ENRICHED', 'enriched', 'enriched'], ['raw', 'raw', 'raw']] as const) {
+    const map = tsauditdConfigMap('/tmp/x', undefined, 'block', undefined, over ? { log_format: over } : undefined);
+    t.equal(parseConfig(renderConfig(map, 't'), '/tmp/x/auditd.conf', '/tmp/x').logFormat, daemon, `log_format ${over ?? '(none)'}: tsauditd writes ${daemon}`);
+    t.equal(logFormat(over).name, reader, `and the harness reads it as ${reader}`);
+  }
+  // the ENRICHED reader (used when no log_format is given) reads RAW and ENRICHED lines alike
+  for (const line of reference().slice(0, 20)) {
+    const raw = line.includes(GS) ? line.slice(0, line.lastIndexOf(GS)) : line;
+    t.same(ENRICHED_READER.parse(raw), ENRICHED_READER.parse(line), 'same record from the RAW and the ENRICHED line');
+  }
+});
