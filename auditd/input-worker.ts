@@ -260,7 +260,6 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let lastPass = Date.now();
   /** the last free read filled its batch: more is waiting, read on without a pause */
   let lastReadFull = false;
-  let windowMs = COALESCE_MS;
   while (!q.stopRequested()) {
     const now = Date.now();
     if (paused && now - lastPass > q.get(B.MAX_PACED_GAP_MS)) q.set(B.MAX_PACED_GAP_MS, now - lastPass);
@@ -305,13 +304,12 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
       // reading at once.
       if (stageRecords > 0 && !lastReadFull) {
-        const left = windowMs - (now - stagedAt);
+        const left = COALESCE_MS - (now - stagedAt);
         if (left > 0) {
           noteChanged();
           sock.wait(left, false);
           continue;
         }
-        windowMs = nextWindow(sock, windowMs);
       } else if (stageRecords === 0) {
         noteChanged();
         if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
@@ -322,7 +320,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // below the HWM credit means nothing: it is what the writer did since this read
       creditRecords = 0;
       creditBytes = 0;
-      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && Date.now() - stagedAt >= windowMs)) flushStage();
+      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS)) flushStage();
       continue;
     }
     lastReadFull = false;
@@ -341,24 +339,6 @@ function intakeLoop(sock: NativeAuditSocket): void {
   }
   flushStage();
   setPaused(false);
-}
-
-/**
- * After a window, before reading it: the window that follows. What waits in the receive buffer
- * now is what one window puts there (in the kernel's own accounting, skb truesize); past a quarter
- * of the buffer the next window is shorter in proportion, so a burst never fills it while we
- * look away, and it grows back (doubling) to COALESCE_MS when the rate falls.
- */
-function nextWindow(sock: NativeAuditSocket, ms: number): number {
-  let m: [number, number, number];
-  try {
-    m = sock.meminfo();
-  } catch {
-    return 1;
-  }
-  const quarter = m[1] / 4;
-  if (m[0] > quarter) return Math.max(1, Math.floor((ms * quarter) / m[0]));
-  return Math.min(COALESCE_MS, ms * 2);
 }
 
 /**
