@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { describeReadProblem, readTextFile, shorten } from '../harness/input/untrusted.ts';
 import { parseSize, UnitError } from '../harness/scenario/units.ts';
 
+export type LogFormatName = 'raw' | 'enriched';
 export type FlushMode = 'none' | 'incremental' | 'incremental_async' | 'data' | 'sync';
 export type DiskAction = 'ignore' | 'syslog' | 'rotate' | 'suspend' | 'halt';
 export type MaxLogFileAction = 'ignore' | 'syslog' | 'suspend' | 'rotate' | 'keep_logs';
@@ -31,7 +32,8 @@ export interface DaemonConfig {
   source: string;
   configDir: string;
   logFile: string;
-  logFormat: 'raw';
+  /** log_format: RAW lines, or ENRICHED (RAW, then 0x1D and the interpreted fields, as auditd) */
+  logFormat: LogFormatName;
   /** group name or gid; null: log is 0600 root */
   logGroup: string | null;
   writeLogs: boolean;
@@ -86,6 +88,7 @@ export const IGNORED_AUDITD_KEYS: readonly string[] = [
   'tcp_client_max_idle', 'transport', 'enable_krb5', 'krb5_principal', 'krb5_key_file',
 ];
 
+const LOG_FORMATS: readonly LogFormatName[] = ['raw', 'enriched'];
 const FLUSH: readonly FlushMode[] = ['none', 'incremental', 'incremental_async', 'data', 'sync'];
 const DISK_ACTIONS: readonly DiskAction[] = ['ignore', 'syslog', 'rotate', 'suspend', 'halt'];
 const MAX_LOG_ACTIONS: readonly MaxLogFileAction[] = ['ignore', 'syslog', 'suspend', 'rotate', 'keep_logs'];
@@ -194,8 +197,8 @@ function diskAction(value: string, fail: (m: string) => never): DiskAction {
 const SETTERS: Record<string, Setter> = {
   log_file: (c, v) => { c.logFile = v; },
   log_format: (c, v, fail) => {
-    oneOf(v, ['raw'] as const, fail, ' (tsauditd writes RAW logs only)');
-    c.logFormat = 'raw';
+    // auditd's NOLOG (write_logs = no) is deprecated there; tsauditd asks for write_logs instead
+    c.logFormat = oneOf(v, LOG_FORMATS, fail, ' (for no log, write_logs = no)');
   },
   log_group: (c, v) => { c.logGroup = v; },
   write_logs: (c, v, fail) => { c.writeLogs = yesNo(v, fail); },

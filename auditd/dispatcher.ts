@@ -4,7 +4,7 @@
 // have room again, so the core can resume intake: block propagates back to the main queue.
 
 import type { AuditRecord, Dispatcher } from './types.ts';
-import { formatGroups, PLUGIN_FORMAT } from './format.ts';
+import { formatGroups, PLUGIN_FORMAT, type FormatOptions } from './format.ts';
 import type { PluginConfig } from './plugin-config.ts';
 import { PluginProcess, type PluginProcessStats } from './plugin-process.ts';
 
@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   restartDelayMs?: number;
   /** how long close() lets a plugin drain its queue before closing its stdin (default 3000 ms) */
   closeTimeoutMs?: number;
+  /** the plugins' line format (default PLUGIN_FORMAT; ENRICHED: formatsFor(enricher).plugin) */
+  format?: FormatOptions;
 }
 
 export interface PluginDispatcher extends Dispatcher {
@@ -41,7 +43,7 @@ export async function createDispatcher(options: DispatcherOptions): Promise<Plug
   return {
     dispatch(records: AuditRecord[]): boolean {
       if (procs.length === 0 || records.length === 0) return !procs.some((p) => p.full());
-      const { buf, ends, lines } = formatGroups([records], PLUGIN_FORMAT, undefined, undefined, true);
+      const { buf, ends, lines } = formatGroups([records], options.format ?? PLUGIN_FORMAT, undefined, undefined, true);
       for (const p of procs) p.offer(buf, ends!, lines);
       const full = procs.some((p) => p.full());
       if (full) waiting = true;

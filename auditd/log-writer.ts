@@ -17,7 +17,7 @@
 
 import { dirname } from 'node:path';
 import type { AuditRecord, LogSink, LogSinkStats, WriteResult } from './types.ts';
-import { countLoggable, formatGroups, LOG_FORMAT } from './format.ts';
+import { countLoggable, formatGroups, FormatScratch, LOG_FORMAT, type FormatOptions } from './format.ts';
 import { openLog, resolveGroup, retireLog, type FlushMode } from './log-file.ts';
 import { closeFd, fsyncFd, ftruncateFd, writeAll } from './fd-io.ts';
 import { firstFreeLogNumber, removeExcessLogs, shiftLogFiles } from './log-rotation.ts';
@@ -55,6 +55,8 @@ export interface LogWriterOptions {
   onWarn?: (msg: string) => void;
   /** Upper bound of one coalesced write, in bytes (default 4 MiB). */
   maxWriteBytes?: number;
+  /** The line format (default RAW: LOG_FORMAT; ENRICHED: formatsFor(enricher).log). */
+  format?: FormatOptions;
 }
 
 export interface LogWriterStats extends LogSinkStats {
@@ -87,6 +89,7 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
   const warn = o.onWarn ?? ((m: string) => process.stderr.write(`tsauditd: ${m}\n`));
   const onHalt = o.onHalt ?? (() => {});
   const maxWrite = o.maxWriteBytes ?? DEFAULT_MAX_WRITE;
+  const lineFormat = o.format ?? LOG_FORMAT;
   const gid = o.logGroup !== undefined ? resolveGroup(o.logGroup) : null;
   const logDir = dirname(o.logFile);
   if (!(o.freq >= 1) && (o.flush === 'incremental' || o.flush === 'incremental_async')) {
@@ -111,6 +114,8 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
 
   const pending: Pending[] = [];
   let pendingRecords = 0;
+  // one write is in flight at a time (the serial loop below), so its text buffer can be reused
+  const scratch = new FormatScratch();
   const ops: (() => Promise<void>)[] = [];
   let running = false;
 
@@ -346,9 +351,11 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
     const lines: number[] = [];
     const { buf } = formatGroups(
       batch.map((p) => p.records),
-      LOG_FORMAT,
+      lineFormat,
       ends,
       lines,
+      false,
+      scratch,
     );
     const target = fd;
     const { bytes, error } = await writeAll(target, buf);

@@ -37,6 +37,18 @@ export abstract class RunCgroupBase implements RunCgroup {
     this.allDirs = [...new Set([dirs.memory, dirs.cpu, dirs.io].filter((d): d is string => d !== null))];
   }
 
+  /** a file of the memory controller's directory */
+  protected mem(file: string): string {
+    return join(this.dirs.memory, file);
+  }
+
+  /** a memory limit is a positive whole number of bytes, or null (none) */
+  protected checkMemoryLimit(bytes: number | null, file: string): void {
+    if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes <= 0)) {
+      throw new CgroupError('set memory limit', this.mem(file), 'EINVAL', `limit ${bytes} is not a positive whole number of bytes`);
+    }
+  }
+
   abstract setMemoryLimit(bytes: number | null, swapBytes?: number): void;
   abstract memoryUsage(): MemoryUsage;
   abstract resetPeak(): boolean;

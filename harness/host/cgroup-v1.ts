@@ -11,15 +11,8 @@ const UNLIMITED_ABOVE = 2 ** 62;
 export class CgroupV1 extends RunCgroupBase {
   readonly version = 1 as const;
 
-  private mem(file: string): string {
-    return join(this.dirs.memory, file);
-  }
-
   setMemoryLimit(bytes: number | null, swapBytes = 0): void {
-    if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes <= 0)) {
-      throw new CgroupError('set memory limit', this.mem('memory.limit_in_bytes'), 'EINVAL',
-        `limit ${bytes} is not a positive whole number of bytes`);
-    }
+    this.checkMemoryLimit(bytes, 'memory.limit_in_bytes');
     const limit = bytes === null ? '-1' : String(bytes);
     const memswPath = this.mem('memory.memsw.limit_in_bytes');
     if (!exists(memswPath)) {

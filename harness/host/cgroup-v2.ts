@@ -8,37 +8,30 @@ import type { CpuThrottleStat, IoLimit, MemoryUsage } from './cgroup-types.ts';
 export class CgroupV2 extends RunCgroupBase {
   readonly version = 2 as const;
 
-  private f(file: string): string {
-    return join(this.dirs.memory, file);
-  }
-
   setMemoryLimit(bytes: number | null, swapBytes = 0): void {
-    if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes <= 0)) {
-      throw new CgroupError('set memory limit', this.f('memory.max'), 'EINVAL',
-        `limit ${bytes} is not a positive whole number of bytes`);
-    }
+    this.checkMemoryLimit(bytes, 'memory.max');
     // Swap is limited separately on v2 (memory.swap.max); absent when the kernel has no swap support.
-    if (exists(this.f('memory.swap.max'))) {
-      writeText(this.f('memory.swap.max'), bytes === null ? 'max' : String(swapBytes), 'set swap limit');
+    if (exists(this.mem('memory.swap.max'))) {
+      writeText(this.mem('memory.swap.max'), bytes === null ? 'max' : String(swapBytes), 'set swap limit');
     }
-    writeText(this.f('memory.max'), bytes === null ? 'max' : String(bytes), 'set memory limit');
+    writeText(this.mem('memory.max'), bytes === null ? 'max' : String(bytes), 'set memory limit');
   }
 
   memoryUsage(): MemoryUsage {
-    const limit = readNumber(this.f('memory.max'));
+    const limit = readNumber(this.mem('memory.max'));
     return {
-      usageBytes: readNumber(this.f('memory.current')),
-      peakBytes: exists(this.f('memory.peak')) ? readNumber(this.f('memory.peak')) : null,
+      usageBytes: readNumber(this.mem('memory.current')),
+      peakBytes: exists(this.mem('memory.peak')) ? readNumber(this.mem('memory.peak')) : null,
       limitBytes: Number.isFinite(limit) ? limit : null,
-      oomKills: readKeyed(this.f('memory.events')).oom_kill ?? 0,
-      ...memoryStat(this.f('memory.stat'), 'anon', 'file'),
+      oomKills: readKeyed(this.mem('memory.events')).oom_kill ?? 0,
+      ...memoryStat(this.mem('memory.stat'), 'anon', 'file'),
     };
   }
 
   resetPeak(): boolean {
     // Writing to memory.peak resets it since Linux 6.12; older kernels refuse (or lack the file).
     try {
-      writeText(this.f('memory.peak'), 'reset', 'reset peak');
+      writeText(this.mem('memory.peak'), 'reset', 'reset peak');
       return true;
     } catch {
       return false;

@@ -7,25 +7,14 @@ import {
   AuditMsg, NETLINK_AUDIT, NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_REQUEST, NLMSG_HDRLEN, StatusMask,
   decodeNlmsgHeader, encodeNlmsg, decodeFeatures, decodeNlmsgError,
   decodeStatus, encodeStatus, encodeUserMessage, FEATURE_LOGINUID_IMMUTABLE, MAX_USER_MESSAGE_TEXT,
-  type RawFeatures,
+  type RawFeatures, type RawStatus,
 } from './codec.ts';
 import { AuditError, AuditProtocolError, auditErrorFromErrno } from './errors.ts';
 import { jiffiesToMs, kernelHz, msToJiffies } from './kernel-hz.ts';
 import { isUserMessageType } from './record-types.ts';
 
-export interface AuditStatus {
-  enabled: number;
-  failure: number;
-  pid: number;
-  rateLimit: number;
-  backlogLimit: number;
-  lost: number;
-  backlog: number;
-  featureBitmap: number;
-  /** kernel jiffies */
-  backlogWaitTime: number;
-  /** kernel jiffies; 0 on 40-byte (older) kernels */
-  backlogWaitTimeActual: number;
+/** The kernel's status as decoded (wait times in jiffies), with the wait times also in ms. */
+export interface AuditStatus extends Omit<RawStatus, 'mask' | 'size'> {
   /** backlogWaitTime converted with the kernel's HZ */
   backlogWaitTimeMs: number;
   backlogWaitTimeActualMs: number;
@@ -132,18 +121,9 @@ export function guardStatusChange(change: StatusChange): void {
 }
 
 export function toAuditStatus(payload: Uint8Array, hz = kernelHz().hz): AuditStatus {
-  const raw = decodeStatus(payload);
+  const { mask: _mask, size: _size, ...raw } = decodeStatus(payload);
   return {
-    enabled: raw.enabled,
-    failure: raw.failure,
-    pid: raw.pid,
-    rateLimit: raw.rateLimit,
-    backlogLimit: raw.backlogLimit,
-    lost: raw.lost,
-    backlog: raw.backlog,
-    featureBitmap: raw.featureBitmap,
-    backlogWaitTime: raw.backlogWaitTime,
-    backlogWaitTimeActual: raw.backlogWaitTimeActual,
+    ...raw,
     backlogWaitTimeMs: jiffiesToMs(raw.backlogWaitTime, hz),
     backlogWaitTimeActualMs: jiffiesToMs(raw.backlogWaitTimeActual, hz),
   };

@@ -43,7 +43,9 @@ export interface RawStatus {
   lost: number;
   backlog: number;
   featureBitmap: number;
+  /** kernel jiffies */
   backlogWaitTime: number;
+  /** kernel jiffies; 0 on 40-byte (older) kernels */
   backlogWaitTimeActual: number;
   /** payload size the kernel sent: 44 on 5.x+, 40 before backlog_wait_time_actual, 32 oldest */
   size: number;

@@ -106,13 +106,17 @@ export function readBundleFiles(dir: string): BundleFiles {
   for (const name of names) {
     const path = join(dir, name);
     const shown = shorten(name, 60).slice(1, -1);
-    let lst;
-    try {
-      lst = lstatSync(path);
-    } catch (err) {
-      out.ignored.push({ where: shown, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-      continue;
-    }
+    // the entry itself, then (a link followed) what it points to; either may fail
+    const examine = (stat: typeof lstatSync) => {
+      try {
+        return stat(path);
+      } catch (err) {
+        out.ignored.push({ where: shown, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        return null;
+      }
+    };
+    const lst = examine(lstatSync);
+    if (!lst) continue;
     if (lst.isSymbolicLink()) {
       // a link is followed only to a file inside the bundle: never to the host's files
       let target: string;
@@ -129,13 +133,8 @@ export function readBundleFiles(dir: string): BundleFiles {
         continue;
       }
     }
-    let fst;
-    try {
-      fst = statSync(path);
-    } catch (err) {
-      out.ignored.push({ where: shown, why: `cannot be examined (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-      continue;
-    }
+    const fst = examine(statSync);
+    if (!fst) continue;
     if (!fst.isFile()) {
       out.ignored.push({ where: shown, why: fst.isDirectory() ? 'a directory (bundles are flat directories; its files are not read)' : 'not a regular file (a device, FIFO or socket)' });
       continue;

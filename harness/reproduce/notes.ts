@@ -21,36 +21,28 @@ export interface NoteFigure<T> {
   records?: boolean;
 }
 
-export interface NoteFacts {
-  /** events per second the field offered (the load) */
-  offeredEventsPerSec: NoteFigure<number>[];
-  /** events per second the consumer or daemon managed (the drain) */
-  drainEventsPerSec: NoteFigure<number>[];
-  /** per write on the log's disk (iostat w_await, "writes above 200 ms") */
-  writeLatencyMs: NoteFigure<number>[];
-  /** bytes per second the log's disk took */
-  diskBytesPerSec: NoteFigure<number>[];
-  /** bytes per second the consumer (plugin, socket client, forwarder) took */
-  consumerBytesPerSec: NoteFigure<number>[];
-  /** the audit daemon's (or collector's) resident memory at the incident */
-  daemonRssBytes: NoteFigure<number>[];
-  /** the host's memory */
-  hostMemoryBytes: NoteFigure<number>[];
-  /** processes named as killed */
-  killed: NoteFigure<string>[];
-  /** the daemon's overload messages: its plugin queue full, a watchdog's memory limit */
-  pluginQueueFull: NoteFigure<string>[];
-  memoryLimitHit: NoteFigure<number>[];
-  /** words that say the disk was slow, without a figure */
-  slowDiskWords: NoteFigure<string>[];
-  /** words that say the consumer was slow, without a figure */
-  slowConsumerWords: NoteFigure<string>[];
-}
+/** Each kind of fact the notes can give, with what it is: one table, from which the type and the empty set come. */
+const NUMBER_FACTS = {
+  offeredEventsPerSec: 'events per second the field offered (the load)',
+  drainEventsPerSec: 'events per second the consumer or daemon managed (the drain)',
+  writeLatencyMs: "per write on the log's disk (iostat w_await, \"writes above 200 ms\")",
+  diskBytesPerSec: "bytes per second the log's disk took",
+  consumerBytesPerSec: 'bytes per second the consumer (plugin, socket client, forwarder) took',
+  daemonRssBytes: "the audit daemon's (or collector's) resident memory at the incident",
+  hostMemoryBytes: "the host's memory",
+  memoryLimitHit: "a watchdog's memory limit that the daemon hit",
+} as const;
+const TEXT_FACTS = {
+  killed: 'processes named as killed',
+  pluginQueueFull: "the daemon's overload messages: its plugin queue full",
+  slowDiskWords: 'words that say the disk was slow, without a figure',
+  slowConsumerWords: 'words that say the consumer was slow, without a figure',
+} as const;
 
-export const emptyNoteFacts = (): NoteFacts => ({
-  offeredEventsPerSec: [], drainEventsPerSec: [], writeLatencyMs: [], diskBytesPerSec: [], consumerBytesPerSec: [],
-  daemonRssBytes: [], hostMemoryBytes: [], killed: [], pluginQueueFull: [], memoryLimitHit: [], slowDiskWords: [], slowConsumerWords: [],
-});
+export type NoteFacts = { [K in keyof typeof NUMBER_FACTS]: NoteFigure<number>[] } & { [K in keyof typeof TEXT_FACTS]: NoteFigure<string>[] };
+
+export const emptyNoteFacts = (): NoteFacts =>
+  Object.fromEntries([...Object.keys(NUMBER_FACTS), ...Object.keys(TEXT_FACTS)].map((k) => [k, []])) as unknown as NoteFacts;
 
 const DISK = /\b(disk|disks|fsync|iostat|w_await|await|nfs|san|storage|i\/o|io wait|iowait|write latency|writes?\b|flush|ebs|volume|lvm)/i;
 const CONSUMER = /\b(plugin|plugins|client|consumer|socket|af_unix|forwarder|remote|dispatcher|audisp\S*|siem|collector|splunk|syslog server|recv)\b/i;

@@ -91,13 +91,15 @@ export interface ReproduceResult {
   warnings: string[];
 }
 
+/**
+ * Memory ran away as the run judged it: an OOM kill, the daemon died, or the run's `peak_rss_max`
+ * assertion failed (RSS plus the socket's unread bytes against idle + the daemon's promise, which
+ * counts its receive buffer, + slack): one rule for the run and for the reproduction.
+ */
 function memoryRunaway(o: RunOutcome): boolean {
   const s = o.summary;
   const peak = s.assertions.find((a) => a.name === 'peak RSS under its bound');
-  // the daemon's own RSS against the bound: the assertion may add the socket's unread bytes,
-  // which SO_RCVBUF bounds (a stopped reader fills it), and that is not the queue running away
-  const over = peak ? (typeof peak.limit === 'number' ? s.metrics.peakRssBytes > peak.limit : !peak.ok) : false;
-  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || over;
+  return s.metrics.oomKills > 0 || s.ended === 'daemon-died' || (peak !== undefined && !peak.ok);
 }
 
 function toRun(policy: Policy, o: RunOutcome): PolicyRun {
@@ -243,21 +245,30 @@ export async function reproduce(o: ReproduceOptions): Promise<ReproduceResult> {
   if (o.search && !conclude(derived, runs).reproduced) {
     // the symptom is looked for with unbounded (it shows any overload as memory); the policies
     // asked for are then run again at the step that showed it
-    search = await searchSymptom(derived, scaleOpts, o.search, dir, name, say);
+    const stepRuns = new Map<number, { scale: Scale; run: PolicyRun }>();
+    search = await searchSymptom(derived, scaleOpts, o.search, dir, name, say, (step, scale, run) => stepRuns.set(step, { scale, run }));
     if (search.found) {
       scale = scaleToHost(derived, { ...scaleOpts, offeredFactor: search.found.offeredFactor, drainDivisor: search.found.drainDivisor });
       built = buildScenario(derived, scale, dir, name);
       say(`search: the scenario now uses step ${search.found.step} (${built.scenarioPath})`);
       runs.length = 0;
+      // the found step ran unbounded on this very scale already: that run stands, not a second one
+      const same = stepRuns.get(search.found.step);
+      const again = same && JSON.stringify(same.scale) === JSON.stringify(scale) && policies.includes('unbounded') ? same.run : null;
+      if (again) {
+        say('search: the found step ran unbounded at this scale: its run is kept');
+        runs.push(again);
+      }
       write();
-      await runAll(policies);
+      await runAll(policies.filter((p) => !(again && p === 'unbounded')));
     }
   }
   return write();
 }
 
 /** Raise the offered load step by step up to the ceiling, then lower the drain, until unbounded shows the symptom. */
-async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, dir: string, name: string, say: (l: string) => void): Promise<NonNullable<ReproduceResult['search']>> {
+async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, dir: string, name: string, say: (l: string) => void,
+  onRun: (step: number, scale: Scale, run: PolicyRun) => void): Promise<NonNullable<ReproduceResult['search']>> {
   const factor = o.factor ?? 1.5;
   const maxSteps = o.maxSteps ?? 6;
   const stepMs = o.stepMs ?? 10_000;
@@ -281,6 +292,7 @@ async function searchSymptom(d: Derived, base: ScaleOptions, o: SearchOptions, d
     const { run, exitCode } = await runOne(built.yaml, built.scenarioPath, 'unbounded', join(stepDir, 'runs'), say);
     const rec: SearchStep = { step, offeredFactor, drainDivisor, offeredEventsPerSec: s.overload.meanOffered, drainEventsPerSec: s.overload.drain, reproduced: shows(d, run), peakRssBytes: run.peakRssBytes, kernelLost: run.kernelLost, dir: run.dir };
     steps.push(rec);
+    onRun(step, s, run);
     // the loads could not make what was asked: raising it further is no use, lower the drain
     if (!loadsCapped && run.generated / (s.time.runDurationMs / 1000) < 0.7 * s.overload.meanOffered) {
       loadsCapped = true;

@@ -144,22 +144,18 @@ class LineCompiler {
       if (n > U32_MAX) throw this.err('OUT_OF_RANGE', first, `${what} ${v} does not fit in 32 bits`);
       return Number(n);
     };
+    // -e and -f: 0 or 1; 2 is refused, with what it would do
+    const zeroOrOne = (what: string, twoDoes: string): 0 | 1 => {
+      if (v === '2') throw this.err('REFUSED', first, `${first.flag} 2 ${twoDoes}`, `auditstorm never sets ${what}=2; use ${first.flag} 1`);
+      if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `${what} must be 0 or 1, was "${v}"`);
+      return v === '1' ? 1 : 0;
+    };
     switch (first.flag) {
       case '-e':
-        if (v === '2') {
-          throw this.err('REFUSED', first, '-e 2 locks the audit configuration until reboot',
-            'auditstorm never sets enabled=2; use -e 1');
-        }
-        if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `enabled must be 0 or 1, was "${v}"`);
-        settings.enabled = v === '1' ? 1 : 0;
+        settings.enabled = zeroOrOne('enabled', 'locks the audit configuration until reboot');
         break;
       case '-f':
-        if (v === '2') {
-          throw this.err('REFUSED', first, '-f 2 panics the kernel when a record is lost',
-            'auditstorm never sets failure=2; use -f 1');
-        }
-        if (v !== '0' && v !== '1') throw this.err('BAD_VALUE', first, `failure must be 0 or 1, was "${v}"`);
-        settings.failure = v === '1' ? 1 : 0;
+        settings.failure = zeroOrOne('failure', 'panics the kernel when a record is lost');
         break;
       case '-b':
         settings.backlogLimit = num('backlog limit');
@@ -425,26 +421,23 @@ class LineCompiler {
 
   private readValue(spec: FieldSpec, v: string, o: RuleOption, f: RuleField): void {
     const startsNumeric = /^[0-9]/.test(v) || (/^-[0-9]/.test(v) && v.length >= 2);
+    // a user or group by name, from the system's database
+    const byName = (lookup: (name: string) => number | undefined, what: string, file: string): number => {
+      const id = lookup(v);
+      if (id === undefined) throw this.err('BAD_VALUE', o, `unknown ${what} "${v}"`, `use a number or a ${what} in ${file}`);
+      return id;
+    };
     switch (spec.kind) {
       case 'uid':
         if (startsNumeric) f.value = this.number(o, spec, v, true);
         else if (v === 'unset') f.value = 0xffffffff;
-        else {
-          const uid = lookupUser(v);
-          if (uid === undefined) throw this.err('BAD_VALUE', o, `unknown user "${v}"`, 'use a number or a user in /etc/passwd');
-          f.value = uid;
-        }
+        else f.value = byName(lookupUser, 'user', '/etc/passwd');
         return;
       case 'gid':
         if (/^-[0-9]/.test(v)) {
           throw this.err('OUT_OF_RANGE', o, `${spec.name} ${v} is negative`, 'group ids run from 0 to 4294967294; give a number or a group in /etc/group');
         }
-        if (/^[0-9]/.test(v)) f.value = this.number(o, spec, v, false);
-        else {
-          const gid = lookupGroup(v);
-          if (gid === undefined) throw this.err('BAD_VALUE', o, `unknown group "${v}"`, 'use a number or a group in /etc/group');
-          f.value = gid;
-        }
+        f.value = /^[0-9]/.test(v) ? this.number(o, spec, v, false) : byName(lookupGroup, 'group', '/etc/group');
         return;
       case 'number':
         f.value = this.number(o, spec, v, false);

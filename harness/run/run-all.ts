@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { loadScenario, resolveScenarioPath } from '../scenario/load-scenario.ts';
 import { runScenario, type RunOutcome } from './run-scenario.ts';
 import { DEFAULT_RESULTS_ROOT } from './results-dir.ts';
-import { namedLoss } from '../verdict/accounting.ts';
+import type { EventAccounting } from '../verdict/accounting.ts';
 
 export const LIBRARY = ['runaway-queue', 'frozen-log', 'slow-plugin', 'cpu-starved', 'disk-full', 'crash-restart', 'soak-steady'] as const;
 
@@ -24,9 +24,18 @@ export interface TableRow {
   eventsPerSec: string;
   generated: string;
   logged: string;
-  accountedLoss: string;
+  incomplete: string;
+  /** events kauditd printed instead of delivering, identified by serial */
+  kernelDropped: string;
+  /** kernel drops seen but not identified (suppressed, EPIPE): records, at most */
+  kernelUnattributed: string;
+  /** the kernel's `lost` delta: records, at most that many events */
+  kernelCounted: string;
+  /** events, from the daemon's own per-event counters; n/a: it keeps none */
+  daemonDropped: string;
+  daemonNotWritten: string;
+  /** exact, or a range when the record bounds took part */
   silentLoss: string;
-  kernelLost: string;
   oomKills: string;
   backlogWaitS: string;
   worstRecovery: string;
@@ -41,17 +50,32 @@ export function rowOf(scenario: string, daemon: string, o: RunOutcome): TableRow
   return {
     scenario, daemon, verdict: o.summary.verdict,
     peakRssMiB: (m.peakRssBytes / 1048576).toFixed(1), eventsPerSec: String(Math.round(m.throughputEventsPerSec)),
-    generated: String(m.events.generated), logged: String(m.events.logged), accountedLoss: String(namedLoss(m.events)),
-    silentLoss: String(m.events.silentLoss), kernelLost: String(m.kernel.lost), oomKills: String(m.oomKills),
+    ...lossCells(m.events), oomKills: String(m.oomKills),
     backlogWaitS: (m.kernel.backlogWaitMs / 1000).toFixed(1), worstRecovery: worst,
     failed: o.summary.assertions.filter((a) => !a.ok).map((a) => a.name).join('; '), dir: o.dir,
   };
 }
 
+type LossCells = Pick<TableRow, 'generated' | 'logged' | 'incomplete' | 'kernelDropped' | 'kernelUnattributed' | 'kernelCounted' | 'daemonDropped' | 'daemonNotWritten' | 'silentLoss'>;
+
+/** summary.json's metrics.events as the table shows it: events, and the record bounds marked as bounds. */
+export function lossCells(e: EventAccounting): LossCells {
+  const l = e.lost;
+  const opt = (n: number | null) => (n === null ? 'n/a' : String(n));
+  return {
+    generated: String(e.generated), logged: String(e.logged), incomplete: String(e.incomplete),
+    kernelDropped: String(l.kernelDropped), kernelUnattributed: `<= ${l.kernelDroppedUnattributed}`, kernelCounted: `<= ${l.kernelCounted}`,
+    daemonDropped: opt(l.daemonDropped), daemonNotWritten: opt(l.daemonNotWritten),
+    silentLoss: e.silentLossBound !== undefined && e.silentLossBound !== e.silentLoss ? `${e.silentLoss}..${e.silentLossBound}` : String(e.silentLoss),
+  };
+}
+
 const COLUMNS: Array<[keyof TableRow, string]> = [
   ['scenario', 'scenario'], ['daemon', 'daemon'], ['verdict', 'verdict'], ['peakRssMiB', 'peak RSS MiB'],
-  ['eventsPerSec', 'events/s'], ['generated', 'generated'], ['logged', 'logged'], ['accountedLoss', 'named loss'],
-  ['silentLoss', 'silent loss'], ['kernelLost', 'kernel lost'], ['oomKills', 'OOM kills'], ['backlogWaitS', 'caller wait s'],
+  ['eventsPerSec', 'events/s'], ['generated', 'generated'], ['logged', 'logged'], ['incomplete', 'incomplete'],
+  ['kernelDropped', 'kernel dropped (by serial)'], ['kernelUnattributed', 'kernel unattributed (records)'],
+  ['kernelCounted', 'kernel lost (records)'], ['daemonDropped', 'daemon dropped'], ['daemonNotWritten', 'not written'],
+  ['silentLoss', 'silent loss'], ['oomKills', 'OOM kills'], ['backlogWaitS', 'caller wait s'],
   ['worstRecovery', 'recovery'], ['failed', 'failed assertions'],
 ];
 
@@ -80,12 +104,12 @@ export async function runAllScenarios(o: { duration?: string; out?: string; log:
         const outcome = await runScenario({ scenario, outRoot: root, onPhase: () => {}, lockWaitMs: 600_000 });
         const row = rowOf(name, label, outcome);
         rows.push(row);
-        o.log(`   ${row.verdict.toUpperCase()} peak RSS ${row.peakRssMiB} MiB, ${row.eventsPerSec} ev/s, silent loss ${row.silentLoss}, kernel lost ${row.kernelLost}, OOM ${row.oomKills}${row.failed ? `; failed: ${row.failed}` : ''}`);
+        o.log(`   ${row.verdict.toUpperCase()} peak RSS ${row.peakRssMiB} MiB, ${row.eventsPerSec} ev/s, generated ${row.generated}, logged ${row.logged}, silent loss ${row.silentLoss}, OOM ${row.oomKills}${row.failed ? `; failed: ${row.failed}` : ''}`);
         if (isInterruptExit(outcome.exitCode)) break;
       } catch (err) {
         const msg = (err as Error).message.split('\n')[0]!.slice(0, 200);
-        rows.push({ scenario: name, daemon: label, verdict: 'error', peakRssMiB: '-', eventsPerSec: '-', generated: '-', logged: '-',
-          accountedLoss: '-', silentLoss: '-', kernelLost: '-', oomKills: '-', backlogWaitS: '-', worstRecovery: '-', failed: msg, dir: '' });
+        const none = Object.fromEntries(COLUMNS.map(([k]) => [k, '-'])) as unknown as TableRow;
+        rows.push({ ...none, scenario: name, daemon: label, verdict: 'error', failed: msg, dir: '' });
         o.log(`   ERROR ${msg}`);
       }
     }

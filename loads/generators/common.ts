@@ -8,6 +8,7 @@
 //   5. stdout: {"type":"result",...} and exit 0. A fatal error: {"type":"error",...}, exit 1.
 // Every line on stdout is one JSON object. Diagnostics go to stderr.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stat as statAsync } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Prng } from './prng.ts';
@@ -83,6 +84,18 @@ export interface Generator {
   opsOverride?: () => number;
   /** a generator that drives its own load (http): replaces the op loop */
   drive?: (pace: { pacer: Pacer; startMs: number; stopped: () => boolean; waitStop: Promise<void> }) => Promise<void>;
+}
+
+/**
+ * The op files of a file generator (open-close, stat): `options.files` scratch files of this
+ * process, made now (before the auid is set, so their creation is not audited); `pick()` gives
+ * one at random per op.
+ */
+export function scratchFiles(ctx: OpContext<'open-close' | 'stat'>, defaultLoad: string): { pick(): string } {
+  const { scratchDir, options, load = defaultLoad, processIndex = 0 } = ctx.config;
+  const paths = Array.from({ length: options.files }, (_, i) => join(scratchDir, `${load}-${processIndex}-${process.pid}-${i}`));
+  for (const p of paths) writeFileSync(p, 'auditstorm scratch\n');
+  return { pick: () => (paths.length === 1 ? paths[0]! : paths[ctx.prng.int(0, paths.length - 1)]!) };
 }
 
 function emit(line: GeneratorLine): void {

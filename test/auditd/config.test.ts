@@ -28,13 +28,16 @@ t.test('our keys', async (t) => {
 t.test('auditd keys we ignore load without error', async (t) => {
   const c = parse(IGNORED_AUDITD_KEYS.map((k) => `${k} = x`).join('\n'));
   t.equal(c.flush, 'incremental_async');
+  t.equal(c.logFormat, 'raw');
+  t.equal(parse('').logFormat, 'raw', 'RAW when log_format is not set (see docs/tsauditd.md)');
+  t.equal(parse('log_format = ENRICHED').logFormat, 'enriched', "auditd's shipped setting");
 });
 
 t.test('errors name file:line and the reason', async (t) => {
   t.throws(() => parse('flush = none\nbogus = 1\n'), { name: 'ConfigError', message: /^\/etc\/ts\/auditd.conf:2: unknown keyword "bogus"/ });
   t.throws(() => parse('freq = lots'), /auditd.conf:1: freq: "lots" is not an integer/);
   t.throws(() => parse('flush = sometimes'), /auditd.conf:1: flush: "sometimes" is not one of none \| incremental/);
-  t.throws(() => parse('log_format = ENRICHED'), /RAW logs only/);
+  t.throws(() => parse('log_format = NOLOG'), /auditd.conf:1: log_format: "NOLOG" is not one of raw \| enriched \(for no log, write_logs = no\)/);
   t.throws(() => parse('queue_hwm = 100\nqueue_lwm = 100'), /auditd.conf:2: queue_lwm \(100\) must be below queue_hwm/);
   t.throws(() => parse('flush = none\nflush = data'), /auditd.conf:2: flush is set twice \(first on line 1\)/);
   t.throws(() => parse('space_left_action = email'), /does not implement email/);
