@@ -90,6 +90,7 @@ export function formatGroups(
   groupEnds?: number[],
   groupLines?: number[],
   withOffsets = false,
+  scratch?: FormatScratch,
 ): FormattedBatch {
   // Pass 1: sizes (and, for ENRICHED, each line's suffix).
   let total = 0;
@@ -113,7 +114,7 @@ export function formatGroups(
       lines++;
     }
   }
-  const buf = Buffer.allocUnsafe(total);
+  const buf = scratch ? scratch.take(total) : Buffer.allocUnsafe(total);
   const ends = withOffsets ? new Uint32Array(lines) : null;
   // Pass 2: copy.
   let off = 0;
@@ -148,6 +149,26 @@ export function formatGroups(
     if (groupLines) groupLines.push(gl);
   }
   return { buf, lines, ends };
+}
+
+/**
+ * One reusable output buffer, for a caller that is done with each formatted batch before it
+ * formats the next (the log writer: one write at a time). A fresh buffer per batch is garbage
+ * until the next GC, and with big records that lag is megabytes of RSS outside the queue's byte
+ * bound (measured: about 5 MiB of formatted buffers awaiting GC with 8 KiB records at 4 MiB/s).
+ * Batches larger than `maxKeep` get a buffer of their own, so one outsized batch is not kept.
+ */
+export class FormatScratch {
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly maxKeep = 4 * 1024 * 1024) {}
+
+  /** a buffer of exactly `size` bytes, valid until the next take() */
+  take(size: number): Buffer {
+    if (size > this.maxKeep) return Buffer.allocUnsafe(size);
+    if (size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(Math.min(this.maxKeep, Math.max(size, this.buf.length * 2, 64 * 1024)));
+    return this.buf.subarray(0, size);
+  }
 }
 
 /** Format one batch for the log (EOE skipped). */

@@ -71,13 +71,22 @@ export function recordTextEnd(buf: Uint8Array, off: number, len: number): number
 
 export const RECORD_HEADER = 8;
 
-/** Unpack a posted batch into records whose text views the batch buffer (no copies). */
-export function unpackBatch(ab: ArrayBuffer): AuditRecord[] {
+/** Batch buffers come in power-of-two sizes from 1 KiB, so the input thread can reuse them; the
+ *  queue counts the whole buffer (less than twice its records' bytes), the memory it holds. */
+export function batchCapacity(used: number): number {
+  let c = 1024;
+  while (c < used) c *= 2;
+  return c;
+}
+
+/** Unpack a posted batch (its first `length` bytes) into records whose text views the batch
+ *  buffer (no copies). */
+export function unpackBatch(ab: ArrayBuffer, length = ab.byteLength): AuditRecord[] {
   const out: AuditRecord[] = [];
-  const view = new DataView(ab);
-  const bytes = Buffer.from(ab);
+  const view = new DataView(ab, 0, length);
+  const bytes = Buffer.from(ab, 0, length);
   let off = 0;
-  while (off + RECORD_HEADER <= ab.byteLength) {
+  while (off + RECORD_HEADER <= length) {
     const type = view.getUint32(off, true);
     const len = view.getUint32(off + 4, true);
     off += RECORD_HEADER;

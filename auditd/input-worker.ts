@@ -1,15 +1,16 @@
 // tsauditd's input thread: owns the event socket, registers as the audit daemon, receives
 // batches with recvmmsg, decides per event what enters the queue, and posts what it admitted to
 // the main thread. A plain blocking loop (no event loop work): control comes through the shared
-// QueueState (stop flag, limits, credit); it sleeps in poll() on the socket and a wake eventfd,
+// QueueState (stop flag, limits, credit), and written batch buffers come back on its port for
+// reuse; it sleeps in poll() on the socket and a wake eventfd,
 // so an idle daemon uses no CPU and a stop, new credit or a limit change wakes it at once.
 //
 // Nothing but the socket can hold this thread: it shares no lock with the writer, does no file
 // I/O, and posts messages (which never block) to a main thread whose GC it does not share.
 import { readlinkSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
-import { classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
+import { batchCapacity, classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
 import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
 import { EventGate, isAdmitted, isNewEvent, serialOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
@@ -26,7 +27,8 @@ export interface InputWorkerData {
 /** Messages the input thread posts. */
 export type InputMessage =
   | { type: 'registered'; portId: number; rcvbuf: number; wakeFd: number; tid: number }
-  | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number }
+  /** `used` bytes of `buf` hold the records; `bytes` (its whole size) is what the queue counts */
+  | { type: 'batch'; buf: ArrayBuffer; records: number; bytes: number; used: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
   /** the reserve is full and queue_full_action is halt */
   | { type: 'halt'; why: string }
@@ -41,6 +43,13 @@ const ACK_TIMEOUT_MS = 3000;
 /** below the HWM, records are taken and posted at most this long after the first of them arrived:
  *  one wake-up, a few recvmmsg calls and one message per window instead of one per record */
 const COALESCE_MS = 20;
+/**
+ * Except after a quiet spell (no post for COALESCE_MS): that record is posted at once, with what
+ * else of its event arrives within this long. A tool that makes an event and then reads the log
+ * (ausearch right after the call, as audit-testsuite does) finds it there, as with auditd, which
+ * writes each record as it reads it; under load the window applies as before.
+ */
+const QUIET_FOLLOW_MS = 1;
 /** socket counters (SO_MEMINFO) are read at most this often */
 const MEMINFO_MS = 50;
 const SYSCALL = 1300;
@@ -86,6 +95,7 @@ const stageView = new DataView(mem.buffer, rxBytes, stageCap);
 let stageUsed = 0;
 let stageRecords = 0;
 let stagedAt = 0;
+let lastPostAt = 0;
 
 function stageRecord(type: number, start: number, end: number): void {
   const len = end - start;
@@ -98,13 +108,51 @@ function stageRecord(type: number, start: number, end: number): void {
   stageRecords++;
 }
 
-/** Post what is staged as one batch (a copy sized to fit: the queue's byte count is its size). */
+/** Messages the main thread sends this thread (read without an event loop, receiveMessageOnPort). */
+export interface ReturnMessage { type: 'return'; bufs: ArrayBuffer[] }
+
+// ---- batch buffers: the main thread sends each one back once its records are written, and it
+// is reused. A fresh buffer per batch would be garbage on the main thread until its next GC, and
+// with big records that lag is megabytes of RSS that no queue count sees.
+const spare = new Map<number, ArrayBuffer[]>();
+let spareBytes = 0;
+/** spare buffers kept at most (bytes); more are left to this thread's GC */
+const SPARE_MAX = 4 * 1024 * 1024;
+
+function takeReturned(): void {
+  for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) {
+    const m = r.message as ReturnMessage;
+    if (m.type !== 'return') continue;
+    for (const b of m.bufs) {
+      if (spareBytes + b.byteLength > SPARE_MAX) continue;
+      let list = spare.get(b.byteLength);
+      if (!list) spare.set(b.byteLength, list = []);
+      list.push(b);
+      spareBytes += b.byteLength;
+    }
+  }
+}
+
+function batchBuffer(capacity: number): ArrayBuffer {
+  takeReturned();
+  const b = spare.get(capacity)?.pop();
+  if (!b) return new ArrayBuffer(capacity);
+  spareBytes -= capacity;
+  return b;
+}
+
+/** Post what is staged as one batch, in a buffer of its size class (reused when one is spare). */
 function flushStage(): void {
   if (stageRecords === 0) return;
-  const buf = stage.slice(0, stageUsed).buffer;
-  post({ type: 'batch', buf, records: stageRecords, bytes: stageUsed }, [buf]);
+  const capacity = batchCapacity(stageUsed);
+  const buf = batchBuffer(capacity);
+  new Uint8Array(buf, 0, stageUsed).set(stage.subarray(0, stageUsed));
+  // the records were counted as they were admitted; the rest of the buffer is held memory too
+  if (capacity > stageUsed) q.enqueue(0, capacity - stageUsed);
+  post({ type: 'batch', buf, records: stageRecords, bytes: capacity, used: stageUsed }, [buf]);
   q.add(B.BATCHES, 1);
   q.add(B.POSTS, 1);
+  lastPostAt = Date.now();
   stageUsed = 0;
   stageRecords = 0;
 }
@@ -314,13 +362,19 @@ function intakeLoop(sock: NativeAuditSocket): void {
         noteChanged();
         if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
       }
+      const quiet = stageRecords === 0 && Date.now() - lastPostAt >= COALESCE_MS;
       receive(sock, plan.n, 'free', -1, false);
       lastReadFull = got.datagrams === plan.n;
+      // the rest of the quiet spell's first event (kauditd sends its records one by one)
+      if (quiet && !lastReadFull && stageRecords > 0 && (sock.wait(QUIET_FOLLOW_MS, true) & WAIT_READABLE)) {
+        receive(sock, plan.n, 'free', -1, false);
+        lastReadFull = got.datagrams === plan.n;
+      }
       if (got.datagrams > 0) lastReadAt = Date.now();
       // below the HWM credit means nothing: it is what the writer did since this read
       creditRecords = 0;
       creditBytes = 0;
-      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && Date.now() - stagedAt >= COALESCE_MS)) flushStage();
+      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && (quiet || Date.now() - stagedAt >= COALESCE_MS))) flushStage();
       continue;
     }
     lastReadFull = false;
@@ -342,26 +396,38 @@ function intakeLoop(sock: NativeAuditSocket): void {
 }
 
 /**
- * The liveness floor: kauditd's send waits only while our receive buffer is full, so take records
- * one at a time until one more of the largest fits (at most `max`): the least of the reserve that
- * keeps its send from timing out. Nothing to do when the buffer has room.
+ * The liveness floor: kauditd's send waits only while our receive buffer is too full for the skb
+ * it holds, so take records one at a time until that send has gone through, and no further: the
+ * least of the reserve that keeps its send from timing out. Nothing to do when the buffer has room
+ * for the largest record. Room is bytes, not records: with small records ahead of a big one, a few
+ * small reads free too little, and the big record's send gives up after 100 ms (measured: at most
+ * 8 records per pass, with 8 KiB user records behind openat records, timed out 3 to 12 times in a
+ * few seconds). Each read lets kauditd in at once if its skb now fits, so the pass stops as soon
+ * as the unread bytes show an arrival, or once it has read the largest record's worth (enough for
+ * any skb), or at `max` records.
  */
 function floorRead(sock: NativeAuditSocket, max: number): void {
-  for (let taken = 0; taken < max; taken++) {
+  let readBytes = 0;
+  let before = -1; // unread bytes before the last read, -1: no read yet
+  let lastLen = 0;
+  for (let taken = 0; taken <= max; taken++) {
     let m: [number, number, number];
     try {
       m = sock.meminfo();
     } catch {
       m = [Number.MAX_SAFE_INTEGER, 0, 0];
     }
-    if (m[0] + skbRoom <= m[1]) return;
+    if (before >= 0) {
+      // without an arrival the read freed its skb's truesize (at least its length)
+      if (m[0] > before - lastLen) return; // kauditd's send went through
+      if (2 * (before - m[0]) > skbRoom) skbRoom = 2 * (before - m[0]);
+    }
+    if (m[0] + skbRoom <= m[1] || readBytes >= skbRoom || taken === max) return;
     receive(sock, 1, 'floor', -1, false);
     if (got.datagrams === 0) return;
-    try {
-      // what the read freed is that skb's truesize (less whatever kauditd added meanwhile)
-      const freed = m[0] - sock.meminfo()[0];
-      if (2 * freed > skbRoom) skbRoom = 2 * freed;
-    } catch { /* keep the estimate */ }
+    before = m[0];
+    lastLen = lengths[0];
+    readBytes += lastLen;
   }
 }
 

@@ -17,7 +17,7 @@
 
 import { dirname } from 'node:path';
 import type { AuditRecord, LogSink, LogSinkStats, WriteResult } from './types.ts';
-import { countLoggable, formatGroups, LOG_FORMAT, type FormatOptions } from './format.ts';
+import { countLoggable, formatGroups, FormatScratch, LOG_FORMAT, type FormatOptions } from './format.ts';
 import { openLog, resolveGroup, retireLog, type FlushMode } from './log-file.ts';
 import { closeFd, fsyncFd, ftruncateFd, writeAll } from './fd-io.ts';
 import { firstFreeLogNumber, removeExcessLogs, shiftLogFiles } from './log-rotation.ts';
@@ -114,6 +114,8 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
 
   const pending: Pending[] = [];
   let pendingRecords = 0;
+  // one write is in flight at a time (the serial loop below), so its text buffer can be reused
+  const scratch = new FormatScratch();
   const ops: (() => Promise<void>)[] = [];
   let running = false;
 
@@ -352,6 +354,8 @@ export async function createLogSink(options: LogWriterOptions): Promise<LogWrite
       lineFormat,
       ends,
       lines,
+      false,
+      scratch,
     );
     const target = fd;
     const { bytes, error } = await writeAll(target, buf);

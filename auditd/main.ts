@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { packageVersion, programPath } from '../lib/paths.ts';
 import { ConfigError, LIVE_KEYS, loadConfig, lwmBytes, type DaemonConfig, type SpaceSetting } from './config.ts';
 import { unpackBatch } from './input-decode.ts';
-import type { InputMessage, InputWorkerData } from './input-worker.ts';
+import type { InputMessage, InputWorkerData, ReturnMessage } from './input-worker.ts';
 import { DaemonType, daemonRecord } from './daemon-records.ts';
 import { applyOomScoreAdj } from './oom.ts';
 import { B, I, QueueState, type QueueLimits } from './queue.ts';
@@ -140,6 +140,8 @@ export function queueLimits(cfg: DaemonConfig): QueueLimits {
 interface Batch {
   records: AuditRecord[];
   bytes: number;
+  /** the batch's buffer: goes back to the input thread for reuse once its records are written */
+  buf: ArrayBuffer;
 }
 
 export class Daemon {
@@ -233,7 +235,7 @@ export class Daemon {
         this.wakeStats();
         switch (m.type) {
           case 'batch':
-            this.pending.push({ records: unpackBatch(m.buf), bytes: m.bytes });
+            this.pending.push({ records: unpackBatch(m.buf, m.used), bytes: m.bytes, buf: m.buf });
             this.pump();
             break;
           case 'registered':
@@ -285,11 +287,13 @@ export class Daemon {
     while (this.inflight < MAX_INFLIGHT && this.pendingHead < this.pending.length &&
            (!this.dispatchBlocked || this.state === 'stopping')) {
       const records: AuditRecord[] = [];
+      const bufs: ArrayBuffer[] = [];
       let bytes = 0;
       while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK && bytes < OUT_CHUNK_BYTES) {
         const b = this.pending[this.pendingHead];
         this.pending[this.pendingHead++] = undefined as unknown as Batch;
         for (const r of b.records) records.push(r);
+        bufs.push(b.buf);
         bytes += b.bytes;
       }
       if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
@@ -301,18 +305,21 @@ export class Daemon {
       this.sink.write(records).then(
         (r) => {
           if (r.notWritten > 0) noteNotWritten(records, r.written, this.notWrittenEvents);
-          this.done(records.length, bytes);
+          this.done(records.length, bytes, bufs);
         },
         (err: Error) => {
           // The writer counts its own failures; a rejection is a bug there. Keep the accounting right.
           this.log.error(`log write failed: ${err.message}`);
-          this.done(records.length, bytes);
+          this.done(records.length, bytes, bufs);
         });
     }
     if (this.idle()) for (const w of this.drainWaiters.splice(0)) w();
   }
 
-  private done(records: number, bytes: number): void {
+  /** A chunk is written and dispatched (both took copies of what they keep): its buffers go back
+   *  to the input thread, which leaves this chunk's record views empty. */
+  private done(records: number, bytes: number, bufs: ArrayBuffer[]): void {
+    if (this.worker) this.worker.postMessage({ type: 'return', bufs } satisfies ReturnMessage, bufs);
     this.inflight--;
     this.processed += records;
     this.q.dequeue(records, bytes, this.cfg.recvBatch);
@@ -591,6 +598,62 @@ export function parseArgs(argv: string[]): CliArgs | string {
   return out;
 }
 
+type StartReport = { ready: true } | { error: string };
+const NOTIFY_ENV = 'TSAUDITD_START_NOTIFY';
+/** How long the detaching parent waits for the daemon to be running before it gives up. */
+const DETACH_WAIT_MS = 60_000;
+
+/**
+ * auditd forks and its parent exits only once the daemon is running (or with the reason it could
+ * not start), so `service auditd start` returns with audit on and the daemon registered. We re-run
+ * ourselves detached with -n and wait for the child's report on an IPC channel; the child's stdio
+ * is closed, so this channel is the only way its start error reaches the caller.
+ */
+async function detach(args: CliArgs): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-s', args.enableState, '-c', args.configDir],
+    { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], env: { ...process.env, [NOTIFY_ENV]: '1' } });
+  const outcome = await new Promise<StartReport | { exited: string } | { timeout: true }>((resolve) => {
+    const timer = setTimeout(() => resolve({ timeout: true }), DETACH_WAIT_MS);
+    const done = (v: StartReport | { exited: string } | { timeout: true }) => { clearTimeout(timer); resolve(v); };
+    child.once('message', (m) => done(m as StartReport));
+    child.once('exit', (code, sig) => done({ exited: sig ? `signal ${sig}` : `exit code ${code}` }));
+    child.once('error', (e) => done({ exited: e.message }));
+  });
+  child.removeAllListeners();
+  if (child.connected) child.disconnect();
+  if ('ready' in outcome) {
+    child.unref();
+    process.stdout.write(`${child.pid}\n`);
+    return 0;
+  }
+  if ('timeout' in outcome) {
+    child.unref();
+    process.stderr.write(`tsauditd: the daemon (pid ${child.pid}) did not report running within ${DETACH_WAIT_MS / 1000} s; it was left running\n`);
+    return 1;
+  }
+  if ('error' in outcome) {
+    process.stderr.write(`tsauditd: ${outcome.error}\n`);
+    // its exit code says why (2: bad config); it exits right after the report
+    const code = child.exitCode ?? await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    return code === 2 ? 2 : 1;
+  }
+  process.stderr.write(`tsauditd: the daemon ended before it was running (${outcome.exited}); run it with -f to see why\n`);
+  return 1;
+}
+
+/** In a child started by detach(): report the start's outcome once, then drop the channel. */
+function startNotifier(): (r: StartReport) => void {
+  const send = process.env[NOTIFY_ENV] === '1' && process.send ? process.send.bind(process) : null;
+  delete process.env[NOTIFY_ENV];
+  let sent = !send;
+  return (r) => {
+    if (sent) return;
+    sent = true;
+    send!(r, undefined, {}, () => { if (process.connected) process.disconnect(); });
+  };
+}
+
 /** CLI entry. Resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -602,21 +665,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`tsauditd ${VERSION}\n`);
     return 0;
   }
-  if (!args.noFork) {
-    // auditd forks into the background; we re-run ourselves detached with -n and return.
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-s', args.enableState, '-c', args.configDir],
-      { detached: true, stdio: 'ignore' });
-    child.unref();
-    process.stdout.write(`${child.pid}\n`);
-    return 0;
-  }
+  if (!args.noFork) return detach(args);
+  const notify = startNotifier();
   const log = consoleLogger(args.foreground);
   let cfg: DaemonConfig;
   try {
     cfg = loadConfig(args.configDir);
   } catch (err) {
     process.stderr.write(`tsauditd: ${(err as Error).message}\n`);
+    notify({ error: (err as Error).message });
     return err instanceof ConfigError ? 2 : 1;
   }
   const daemon = new Daemon(cfg, { log }, args.enableState);
@@ -624,9 +681,11 @@ export async function main(argv: string[]): Promise<number> {
     await daemon.start();
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`);
+    notify({ error: `cannot start: ${(err as Error).message}` });
     await daemon.stop('start failed').catch(() => 0);
     return 1;
   }
+  notify({ ready: true });
   return new Promise<number>((resolve) => {
     installSignals(daemon, (code) => resolve(code));
   });

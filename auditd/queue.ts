@@ -208,9 +208,6 @@ export function atLowWater(records: number, bytes: number, l: QueueLimits): bool
   return records <= l.lwm && bytes <= l.lwmBytes;
 }
 
-/** what the liveness floor reads at once: enough to let kauditd's waiting send through, little
- *  enough that a writer stalled for seconds fills the reserve slowly */
-export const FLOOR_RECORDS = 8;
 
 /**
  * What the input thread does next:
@@ -248,7 +245,9 @@ export function intakePlan(s: IntakeState, l: QueueLimits, batch: number): Intak
     return { mode: 'full', n: batch };
   }
   if (s.msSinceRead < l.floorMs) return { mode: 'wait', ms: l.floorMs - s.msSinceRead };
-  return { mode: 'floor', n: Math.min(FLOOR_RECORDS, batch, l.hwm + l.reserve - s.records) };
+  // at most a batch: the input thread stops as soon as the socket has room for the largest record
+  // (a fixed record count is not enough: 8 small records free no room for one 8 KiB record)
+  return { mode: 'floor', n: Math.min(batch, l.hwm + l.reserve - s.records) };
 }
 
 /**

@@ -2,18 +2,28 @@
 // order each round so drift (page cache, thermal, other tenants) falls on both. Three loads:
 // full speed (what a daemon sustains), a steady moderate rate (2 x 1,000 openat/s: CPU per event
 // where servers spend their time) and idle (registered, nothing arrives: idle RSS and CPU). Then
-// the CLI's start-up time. Prints each figure for both daemons and the ratio tsauditd/auditd
+// the slow-disk scenarios (slow-writer, runaway-queue: an openat storm against a throttled log
+// device, the same disk and flush for both daemons): logged events/s, and whether tsauditd's
+// block lost anything. Then the CLI's start-up time. Prints each figure for both daemons and the ratio tsauditd/auditd
 // next to its target. A benchmark: it prints, it does not fail.
 import { spawnSync } from 'node:child_process';
 import type { RunSummary } from '../run/run-scenario.ts';
+import { eventsMissing } from '../verdict/accounting.ts';
 import { packageFile } from '../../lib/paths.ts';
 
 export const BENCH_SCENARIO = packageFile('loads/bench/openat-max.yaml');
 export const MODERATE_SCENARIO = packageFile('loads/bench/openat-moderate.yaml');
 export const IDLE_SCENARIO = packageFile('loads/bench/idle.yaml');
+/** the slow-disk loads are the scenario library's own: the figures are the runs `auditstorm run` makes */
+export const SLOW_SCENARIOS = {
+  'slow-writer': packageFile('loads/scenarios/slow-writer.yaml'),
+  'runaway-queue': packageFile('loads/scenarios/runaway-queue.yaml'),
+} as const;
+type SlowLoad = keyof typeof SLOW_SCENARIOS;
+const SLOW_LOADS = Object.keys(SLOW_SCENARIOS) as SlowLoad[];
 
 type DaemonKind = 'tsauditd' | 'auditd';
-export type BenchLoad = 'full' | 'moderate' | 'idle';
+export type BenchLoad = 'full' | 'moderate' | 'idle' | SlowLoad;
 
 export interface BenchRow {
   daemon: DaemonKind;
@@ -31,14 +41,21 @@ export interface BenchRow {
   rssBoundBytes: number | null;
   silentLoss: number;
   kernelLost: number;
+  /** events generated, and those not in the log whoever lost them */
+  generated?: number;
+  missing?: number;
+  /** kauditd sends to the daemon's socket that timed out (tsauditd's stats) */
+  socketDrops?: number;
   dir: string;
 }
 
 export interface CliTiming { command: string; medianSec: number; runs: number }
 
+interface Medians { eventsPerSec: number; cpuSecPer100k: number; cpuSecPerMin: number; peakRssBytes: number; idleRssBytes: number }
+
 export interface BenchResult {
   rows: BenchRow[];
-  median: Record<DaemonKind, Record<BenchLoad, { eventsPerSec: number; cpuSecPer100k: number; cpuSecPerMin: number; peakRssBytes: number; idleRssBytes: number }>>;
+  median: Record<DaemonKind, Record<'full' | 'moderate' | 'idle', Medians> & Partial<Record<SlowLoad, Medians>>>;
   cli: CliTiming[];
 }
 
@@ -58,7 +75,8 @@ function row(daemon: DaemonKind, load: BenchLoad, round: number, s: RunSummary):
     cpuSecPer100k: m.events.logged ? (m.daemonCpuSeconds / m.events.logged) * 100_000 : NaN,
     peakRssBytes: m.peakRssBytes, idleRssBytes: m.idleRssBytes,
     rssBoundBytes: typeof bound?.limit === 'number' ? bound.limit : null,
-    silentLoss: m.events.silentLoss, kernelLost: m.kernel.lost, dir: s.dir,
+    silentLoss: m.events.silentLoss, kernelLost: m.kernel.lost,
+    generated: m.events.generated, missing: eventsMissing(m.events), socketDrops: m.socket.drops, dir: s.dir,
   };
 }
 
@@ -83,6 +101,8 @@ export interface BenchOptions {
   moderateDuration?: string;
   /** idle run length (default: the scenario's, 20 s) */
   idleDuration?: string;
+  /** slow-disk run length (default: the scenarios', 45 s and 30 s) */
+  slowDuration?: string;
   outRoot?: string;
   log: (l: string) => void;
 }
@@ -91,19 +111,22 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
   const [{ loadScenario }, { runScenario }] = await Promise.all([import('../scenario/load-scenario.ts'), import('../run/run-scenario.ts')]);
   const rows: BenchRow[] = [];
   const runOne = async (daemon: DaemonKind, load: BenchLoad, round: number) => {
-    const file = load === 'full' ? BENCH_SCENARIO : load === 'moderate' ? MODERATE_SCENARIO : IDLE_SCENARIO;
-    const duration = load === 'full' ? o.duration : load === 'moderate' ? o.moderateDuration : o.idleDuration;
-    const scenario = loadScenario(file, { daemon, duration });
+    const slow = load !== 'full' && load !== 'moderate' && load !== 'idle';
+    const file = slow ? SLOW_SCENARIOS[load] : load === 'full' ? BENCH_SCENARIO : load === 'moderate' ? MODERATE_SCENARIO : IDLE_SCENARIO;
+    const duration = slow ? o.slowDuration : load === 'full' ? o.duration : load === 'moderate' ? o.moderateDuration : o.idleDuration;
+    // tsauditd under its default policy, block, in every load (the slow-disk scenarios name it too)
+    const scenario = loadScenario(file, { daemon, duration, ...(daemon === 'tsauditd' ? { policy: 'block' as const } : {}) });
     const out = await runScenario({ scenario, outRoot: o.outRoot, lockWaitMs: 600_000 });
     const r = row(daemon, load, round, out.summary);
     rows.push(r);
     o.log(`round ${round} ${load.padEnd(8)} ${daemon.padEnd(8)} ${Math.round(r.eventsPerSec)} events/s, ${r.cpuSeconds.toFixed(2)} CPU s ` +
       `(${Number.isFinite(r.cpuSecPer100k) ? r.cpuSecPer100k.toFixed(2) : '-'} per 100k events), idle RSS ${mib(r.idleRssBytes)}, ` +
-      `peak RSS ${mib(r.peakRssBytes)}, silent loss ${r.silentLoss}`);
+      `peak RSS ${mib(r.peakRssBytes)}, silent loss ${r.silentLoss}` +
+      (slow ? `, missing ${r.missing} of ${r.generated}, kernel lost +${r.kernelLost}, socket drops ${r.socketDrops}` : ''));
   };
   for (let round = 1; round <= o.rounds; round++) {
     const order: DaemonKind[] = round % 2 ? ['tsauditd', 'auditd'] : ['auditd', 'tsauditd'];
-    for (const load of ['full', 'moderate'] as const) for (const daemon of order) await runOne(daemon, load, round);
+    for (const load of ['full', 'moderate', ...SLOW_LOADS] as const) for (const daemon of order) await runOne(daemon, load, round);
   }
   for (const daemon of ['tsauditd', 'auditd'] as const) await runOne(daemon, 'idle', 1);
   const cli = [timeCli(['--help']), timeCli(['validate', 'steady-openat'])];
@@ -117,11 +140,35 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
       peakRssBytes: median(rs.map((r) => r.peakRssBytes)), idleRssBytes: median(rs.map((r) => r.idleRssBytes)),
     };
   };
-  const both = (d: DaemonKind) => ({ full: med(d, 'full'), moderate: med(d, 'moderate'), idle: med(d, 'idle') });
+  const both = (d: DaemonKind) => ({
+    full: med(d, 'full'), moderate: med(d, 'moderate'), idle: med(d, 'idle'),
+    ...Object.fromEntries(SLOW_LOADS.map((l) => [l, med(d, l)])),
+  });
   return { rows, median: { tsauditd: both('tsauditd'), auditd: both('auditd') }, cli };
 }
 
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+
+/** The slow-disk loads: events/s against auditd's (target >= 1x), then every tsauditd run's
+ *  losses (any kind), timed-out kernel sends and peak RSS against its bound (target: none, none,
+ *  within). Nothing when the result has no such runs. */
+function slowLines(r: BenchResult, line: (n: string, ts: string, ad: string, rt: string, target: string) => string,
+  ratio: (x: number, y: number) => string, verdict: (ok: boolean) => string): string[] {
+  const out: string[] = [];
+  for (const load of SLOW_LOADS) {
+    const t = r.median.tsauditd[load], a = r.median.auditd[load];
+    if (!t || !a || !Number.isFinite(t.eventsPerSec)) continue;
+    out.push(line(`${load}: events/s`, String(Math.round(t.eventsPerSec)), String(Math.round(a.eventsPerSec)), ratio(t.eventsPerSec, a.eventsPerSec),
+      `>= 1x: ${verdict(t.eventsPerSec >= a.eventsPerSec)}`));
+    const runs = r.rows.filter((x) => x.daemon === 'tsauditd' && x.load === load);
+    const missing = runs.reduce((n, x) => n + (x.missing ?? NaN) + x.kernelLost, 0);
+    const drops = runs.reduce((n, x) => n + (x.socketDrops ?? NaN), 0);
+    const within = runs.every((x) => x.rssBoundBytes !== null && x.peakRssBytes <= x.rssBoundBytes);
+    out.push(`${load}: tsauditd block, ${runs.length} run(s): events missing + kernel lost ${missing} (target 0: ${verdict(missing === 0)}), ` +
+      `socket drops ${drops} (target 0: ${verdict(drops === 0)}), peak RSS within its bound: ${verdict(within)}`);
+  }
+  return out;
+}
 
 export function formatBench(r: BenchResult): string {
   const t = r.median.tsauditd, a = r.median.auditd;
@@ -137,7 +184,8 @@ export function formatBench(r: BenchResult): string {
   const cpuFull = t.full.cpuSecPer100k / a.full.cpuSecPer100k;
   const cpuMod = t.moderate.cpuSecPer100k / a.moderate.cpuSecPer100k;
   const lines = [
-    `median of ${Math.max(...r.rows.map((x) => x.round))} round(s); same rules, kernel settings and flush (incremental_async, freq 50) for both`,
+    `median of ${Math.max(...r.rows.map((x) => x.round))} round(s); same rules, kernel settings and flush (incremental_async, freq 50) for both` +
+      (r.rows.some((x) => (SLOW_LOADS as string[]).includes(x.load)) ? `; the slow-disk loads: their scenario's flush and throttled disk, the same for both` : ''),
     line('', 'tsauditd', 'auditd', 'ratio', 'target'),
     line('full load: events/s', String(Math.round(t.full.eventsPerSec)), String(Math.round(a.full.eventsPerSec)), ratio(t.full.eventsPerSec, a.full.eventsPerSec),
       `>= 2x: ${verdict(tput >= 2)}`),
@@ -149,6 +197,7 @@ export function formatBench(r: BenchResult): string {
     line('full load: peak RSS', mib(t.full.peakRssBytes), mib(a.full.peakRssBytes), ratio(t.full.peakRssBytes, a.full.peakRssBytes), ''),
     `tsauditd peak RSS <= idle + queue_hwm_bytes + 16 MiB in every loaded run: ${verdict(boundOk)}` +
       (worstBound ? ` (closest: ${worstBound.load} round ${worstBound.round}, peak ${mib(worstBound.peakRssBytes)} vs ${worstBound.rssBoundBytes === null ? 'no bound' : mib(worstBound.rssBoundBytes)})` : ''),
+    ...slowLines(r, line, ratio, verdict),
     ...r.cli.map((c) => `${`${c.command}:`.padEnd(36)} median ${c.medianSec.toFixed(3)} s of ${c.runs} runs; target < 0.3 s: ${verdict(c.medianSec < 0.3)}`),
   ];
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyDatagram, packBatch, unpackBatch } from '../../auditd/input-decode.ts';
+import { batchCapacity, classifyDatagram, packBatch, unpackBatch } from '../../auditd/input-decode.ts';
 import { FLAG_FOREIGN_SENDER, MSG_TRUNC } from '../../auditd/native/audit-socket.ts';
 import { formatGroups, formatLogLine, LOG_FORMAT, PLUGIN_FORMAT } from '../../auditd/format.ts';
 
@@ -46,6 +46,28 @@ t.test('pack/unpack round trip', async (t) => {
   t.equal(ab.byteLength, 8 * 3 + 5 + 5);
   const recs = unpackBatch(ab);
   t.same(recs.map((r) => [r.type, r.text.toString()]), [[1300, 'hello'], [1320, 'world'], [1307, '']]);
+});
+
+t.test('a batch in a reused buffer: only its first `length` bytes are records', async (t) => {
+  const src = Buffer.from('xxhelloyyworld');
+  const packed = new Uint8Array(packBatch(src, [1300, 2, 7, 1320, 9, 14], 2));
+  const reused = new ArrayBuffer(batchCapacity(packed.length));
+  new Uint8Array(reused).fill(0x41); // what an earlier batch left behind
+  new Uint8Array(reused).set(packed);
+  const recs = unpackBatch(reused, packed.length);
+  t.same(recs.map((r) => [r.type, r.text.toString()]), [[1300, 'hello'], [1320, 'world']]);
+  t.ok(unpackBatch(reused).length > 2, 'the whole buffer would read the leftovers as records');
+});
+
+t.test('batch buffers: power-of-two sizes from 1 KiB, less than twice what they hold', async (t) => {
+  t.equal(batchCapacity(1), 1024);
+  t.equal(batchCapacity(1024), 1024);
+  t.equal(batchCapacity(1025), 2048);
+  t.equal(batchCapacity(600 * 1024), 1024 * 1024);
+  for (const n of [1, 1000, 5000, 70000, 1 << 20]) {
+    const c = batchCapacity(n);
+    t.ok(c >= n && (c < 2 * n || c === 1024), `${n} -> ${c}`);
+  }
 });
 
 t.test('oversized and lying datagrams: bounded by the datagram, never by nlmsg_len', async (t) => {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import {
-  admitsNewEvent, atHighWater, atLowWater, B, FLOOR_RECORDS, I, intakePlan, QueueState, type IntakeState, type QueueLimits,
+  admitsNewEvent, atHighWater, atLowWater, B, I, intakePlan, QueueState, type IntakeState, type QueueLimits,
 } from '../../auditd/queue.ts';
 
 const block: QueueLimits = {
@@ -32,7 +32,7 @@ t.test('block at the HWM: credit, then the liveness floor, then full; never "sto
   t.same(intakePlan(st({ records: 100, creditRecords: 300, creditBytes: 3000 }), block, 64), { mode: 'credit', n: 64 }, 'at most one batch per read');
   t.same(intakePlan(st({ bytes: 10000, creditRecords: 5, creditBytes: -20 }), block, 64), { mode: 'wait', ms: 25 }, 'byte credit used up: no credit read');
   t.same(intakePlan(st({ records: 100, msSinceRead: 10 }), block, 64), { mode: 'wait', ms: 15 }, 'no credit yet: wait for it, until the floor');
-  t.same(intakePlan(st({ records: 100, msSinceRead: 25 }), block, 64), { mode: 'floor', n: FLOOR_RECORDS }, 'floor: a few records into the reserve');
+  t.same(intakePlan(st({ records: 100, msSinceRead: 25 }), block, 64), { mode: 'floor', n: 40 }, 'floor: up to a batch into the reserve (the input thread stops once the socket has room)');
   t.same(intakePlan(st({ records: 136, msSinceRead: 30 }), block, 64), { mode: 'floor', n: 4 }, 'floor never reads past the reserve');
   t.same(intakePlan(st({ records: 140, msSinceRead: 0 }), block, 64), { mode: 'full', n: 64 }, 'reserve full (records): read on, queue_full_action decides');
   t.same(intakePlan(st({ records: 100, bytes: 14000, msSinceRead: 0 }), block, 64), { mode: 'full', n: 64 }, 'reserve full (bytes)');

@@ -36,3 +36,26 @@ t.test('each missed target says NOT met', async (t) => {
   t.match(text, /in every loaded run: NOT met/);
   t.match(text, /target < 0\.3 s: NOT met/);
 });
+
+t.test('slow-disk loads: events/s against auditd, and any loss or timed-out send of tsauditd is NOT met', async (t) => {
+  const slowRow = (daemon: 'tsauditd' | 'auditd', missing: number, drops: number, kernelLost = 0) => ({
+    daemon, load: 'slow-writer' as const, round: 1, eventsPerSec: daemon === 'tsauditd' ? 1500 : 500, events: 1000, cpuSeconds: 1, cpuSecPer100k: 1,
+    durationSec: 20, peakRssBytes: 80 * MiB, idleRssBytes: 60 * MiB, rssBoundBytes: 100 * MiB, silentLoss: 0, kernelLost,
+    generated: 1000 + missing, missing, socketDrops: drops, dir: '/x',
+  });
+  const base = result(0.5, 50 * MiB, 70 * MiB, 0.1);
+  const withSlow = (rows: ReturnType<typeof slowRow>[]): BenchResult => ({
+    ...base, rows: [...base.rows, ...rows],
+    median: {
+      tsauditd: { ...base.median.tsauditd, 'slow-writer': fig(1500, 1, 0, 80 * MiB, 60 * MiB) },
+      auditd: { ...base.median.auditd, 'slow-writer': fig(500, 1, 0, 4 * MiB, 3 * MiB) },
+    },
+  });
+  const good = formatBench(withSlow([slowRow('tsauditd', 0, 0), slowRow('auditd', 7, 0)]));
+  t.match(good, /slow-writer: events\/s\s+1500\s+500\s+3\.00x\s+>= 1x: met/);
+  t.match(good, /slow-writer: tsauditd block, 1 run\(s\): events missing \+ kernel lost 0 \(target 0: met\), socket drops 0 \(target 0: met\), peak RSS within its bound: met/);
+  t.match(good, /the slow-disk loads: their scenario's flush and throttled disk/);
+  const bad = formatBench(withSlow([slowRow('tsauditd', 2, 3, 1), slowRow('auditd', 0, 0)]));
+  t.match(bad, /events missing \+ kernel lost 3 \(target 0: NOT met\), socket drops 3 \(target 0: NOT met\)/);
+  t.notMatch(formatBench(base), /slow-writer/, 'no slow-disk lines without slow-disk runs');
+});
