@@ -598,6 +598,62 @@ export function parseArgs(argv: string[]): CliArgs | string {
   return out;
 }
 
+type StartReport = { ready: true } | { error: string };
+const NOTIFY_ENV = 'TSAUDITD_START_NOTIFY';
+/** How long the detaching parent waits for the daemon to be running before it gives up. */
+const DETACH_WAIT_MS = 60_000;
+
+/**
+ * auditd forks and its parent exits only once the daemon is running (or with the reason it could
+ * not start), so `service auditd start` returns with audit on and the daemon registered. We re-run
+ * ourselves detached with -n and wait for the child's report on an IPC channel; the child's stdio
+ * is closed, so this channel is the only way its start error reaches the caller.
+ */
+async function detach(args: CliArgs): Promise<number> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-s', args.enableState, '-c', args.configDir],
+    { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], env: { ...process.env, [NOTIFY_ENV]: '1' } });
+  const outcome = await new Promise<StartReport | { exited: string } | { timeout: true }>((resolve) => {
+    const timer = setTimeout(() => resolve({ timeout: true }), DETACH_WAIT_MS);
+    const done = (v: StartReport | { exited: string } | { timeout: true }) => { clearTimeout(timer); resolve(v); };
+    child.once('message', (m) => done(m as StartReport));
+    child.once('exit', (code, sig) => done({ exited: sig ? `signal ${sig}` : `exit code ${code}` }));
+    child.once('error', (e) => done({ exited: e.message }));
+  });
+  child.removeAllListeners();
+  if (child.connected) child.disconnect();
+  if ('ready' in outcome) {
+    child.unref();
+    process.stdout.write(`${child.pid}\n`);
+    return 0;
+  }
+  if ('timeout' in outcome) {
+    child.unref();
+    process.stderr.write(`tsauditd: the daemon (pid ${child.pid}) did not report running within ${DETACH_WAIT_MS / 1000} s; it was left running\n`);
+    return 1;
+  }
+  if ('error' in outcome) {
+    process.stderr.write(`tsauditd: ${outcome.error}\n`);
+    // its exit code says why (2: bad config); it exits right after the report
+    const code = child.exitCode ?? await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    return code === 2 ? 2 : 1;
+  }
+  process.stderr.write(`tsauditd: the daemon ended before it was running (${outcome.exited}); run it with -f to see why\n`);
+  return 1;
+}
+
+/** In a child started by detach(): report the start's outcome once, then drop the channel. */
+function startNotifier(): (r: StartReport) => void {
+  const send = process.env[NOTIFY_ENV] === '1' && process.send ? process.send.bind(process) : null;
+  delete process.env[NOTIFY_ENV];
+  let sent = !send;
+  return (r) => {
+    if (sent) return;
+    sent = true;
+    send!(r, undefined, {}, () => { if (process.connected) process.disconnect(); });
+  };
+}
+
 /** CLI entry. Resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -609,21 +665,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`tsauditd ${VERSION}\n`);
     return 0;
   }
-  if (!args.noFork) {
-    // auditd forks into the background; we re-run ourselves detached with -n and return.
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '-n', '-s', args.enableState, '-c', args.configDir],
-      { detached: true, stdio: 'ignore' });
-    child.unref();
-    process.stdout.write(`${child.pid}\n`);
-    return 0;
-  }
+  if (!args.noFork) return detach(args);
+  const notify = startNotifier();
   const log = consoleLogger(args.foreground);
   let cfg: DaemonConfig;
   try {
     cfg = loadConfig(args.configDir);
   } catch (err) {
     process.stderr.write(`tsauditd: ${(err as Error).message}\n`);
+    notify({ error: (err as Error).message });
     return err instanceof ConfigError ? 2 : 1;
   }
   const daemon = new Daemon(cfg, { log }, args.enableState);
@@ -631,9 +681,11 @@ export async function main(argv: string[]): Promise<number> {
     await daemon.start();
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`);
+    notify({ error: `cannot start: ${(err as Error).message}` });
     await daemon.stop('start failed').catch(() => 0);
     return 1;
   }
+  notify({ ready: true });
   return new Promise<number>((resolve) => {
     installSignals(daemon, (code) => resolve(code));
   });

@@ -75,6 +75,9 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
     maxRestarts: defaults.maxRestarts,
   };
   const seen = new Set<string>();
+  // A builtin path is judged after the whole file is read: `active` may come after `path`, and
+  // Debian ships builtin_af_unix inactive, which must not stop the daemon from starting.
+  let builtin: { t: string; at: string } | null = null;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -126,11 +129,13 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
       case 'path':
         if (!one()) break;
         if (/^builtin_/i.test(v.t)) {
-          errors.push(`${at(v.col)}: builtin plugins (${shorten(v.t, 40)}) do not exist in tsauditd; give the absolute path of a program`);
+          builtin = { t: v.t, at: at(v.col) };
+          cfg.path = '';
         } else if (!isAbsolute(v.t)) {
           errors.push(`${at(v.col)}: path must be absolute, got ${shorten(v.t)}`);
         } else {
           cfg.path = v.t;
+          builtin = null;
         }
         break;
       case 'type':
@@ -171,7 +176,11 @@ export function parsePluginConf(text: string, file: string, defaults: PluginDefa
         );
     }
   }
-  if (cfg.active && !cfg.path && errors.length === 0) {
+  if (builtin && cfg.active) {
+    errors.push(`${builtin.at}: builtin plugins (${shorten(builtin.t, 40)}) do not exist in tsauditd; give the absolute path of a program`);
+  } else if (builtin) {
+    warnings.push(`${builtin.at}: builtin plugin ${shorten(builtin.t, 40)} is inactive; ignored (tsauditd has no builtin plugins)`);
+  } else if (cfg.active && !cfg.path && errors.length === 0) {
     errors.push(`${file}:1:1: active plugin has no path; add "path = /absolute/program"`);
   }
   return { config: errors.length ? null : cfg, errors, warnings };

@@ -210,3 +210,21 @@ t.test('readPluginDir: auditd plugins.d syntax, with file:line:col errors', asyn
   t.match(msg, `${join(bad, '3.conf')}:2:1: ${join(bad, 'bin', 'noexec')} is not executable`);
   t.match(msg, `${join(bad, '4.conf')}:1:1: active plugin has no path`);
 });
+
+t.test('readPluginDir: Debian\'s stock plugins.d (builtin_af_unix, inactive) loads; a builtin made active is refused', async (t) => {
+  // /etc/audit/plugins.d/af_unix.conf as the auditd package ships it (the trailing space too)
+  const afUnix = 'active = no\ndirection = out\npath = builtin_af_unix\ntype = builtin \nargs = 0640 /var/run/audispd_events\nformat = string\n';
+  const dir = tempDir(t, 'pdir-debian-');
+  writeFileSync(join(dir, 'af_unix.conf'), afUnix);
+  writeFileSync(join(dir, 'syslog.conf'), 'active = no\ndirection = out\npath = /sbin/audisp-syslog\ntype = always \nargs = LOG_INFO\nformat = string\n');
+  const warnings: string[] = [];
+  const got = await readPluginDir(dir, PLUGIN_DEFAULTS, (m) => warnings.push(m));
+  t.same(got.map((p) => [p.name, p.active]), [['af_unix.conf', false], ['syslog.conf', false]]);
+  t.match(warnings.join('\n'), `${join(dir, 'af_unix.conf')}:3:8: builtin plugin "builtin_af_unix" is inactive; ignored`);
+
+  // `active` after `path`: the builtin is judged on the whole file
+  writeFileSync(join(dir, 'af_unix.conf'), afUnix.replace('active = no\n', '') + 'active = yes\n');
+  const err = await readPluginDir(dir).then(() => null, (e: unknown) => e);
+  t.type(err, PluginConfigError);
+  t.match((err as PluginConfigError).message, `${join(dir, 'af_unix.conf')}:2:8: builtin plugins ("builtin_af_unix") do not exist in tsauditd`);
+});
