@@ -1,7 +1,7 @@
 // summary.md: one paragraph a CI job can append to its job summary ($GITHUB_STEP_SUMMARY).
 import type { RunSummary } from '../run/run-scenario.ts';
 import { assertionValue, daemonLabel, int, mib, ms, seconds } from './format.ts';
-import { namedLoss } from '../verdict/accounting.ts';
+import { lossPhrase } from '../verdict/accounting.ts';
 
 const code = (s: unknown) => `\`${String(s).replace(/`/g, "'")}\``;
 
@@ -17,8 +17,8 @@ export function toMarkdown(summary: RunSummary | null, dir: string): string {
     `${icon} **${s.verdict.toUpperCase()}** ${code(s.scenario)} with ${code(label)} (${seconds(s.durationMs)}${s.ended === 'completed' ? '' : `, ${s.ended}`}, seed ${s.seed}):`,
     `peak RSS ${mib(m.peakRssBytes)}${rssBound && typeof rssBound.limit === 'number' ? ` (bound ${mib(rssBound.limit)})` : ''},`,
     `${int(m.throughputEventsPerSec)} events/s logged,`,
-    `${int(m.events.generated)} generated / ${int(m.events.logged)} logged / ${int(namedLoss(m.events))} named loss / **${int(m.events.silentLoss)} silent loss**,`,
-    `kernel lost ${int(m.kernel.lost)}, backlog wait ${ms(m.kernel.backlogWaitMs)}, OOM kills ${int(m.oomKills)};`,
+    `${int(m.events.generated)} generated / ${int(m.events.logged)} logged / **${lossPhrase(m.events)}**,`,
+    `kernel lost ${int(m.kernel.lost)} records, backlog wait ${ms(m.kernel.backlogWaitMs)}, OOM kills ${int(m.oomKills)};`,
     `${s.assertions.length - failed.length}/${s.assertions.length} assertions passed` +
       (failed.length ? `, failed: ${failed.map((a) => `${a.name} (${assertionValue(a, a.actual)} vs ${assertionValue(a, a.limit)})`).join('; ')}.` : '.'),
     `Kernel ${s.host?.kernel ?? 'n/a'}, cgroup ${s.host?.cgroup ?? 'n/a'}, ${s.daemon} ${s.host?.daemonVersion ?? ''}`.trim() + '.',

@@ -82,6 +82,15 @@ export function namedLoss(e: EventAccounting): number {
   return l ? l.kernelDropped + (l.daemonDropped ?? 0) + (l.daemonNotWritten ?? 0) : 0;
 }
 
+/** The loss figures as one phrase, the same in the CLI's verdict line and the markdown summary:
+ *  named losses with who named them, and the silent loss as a range when a record bound took part. */
+export function lossPhrase(e: EventAccounting): string {
+  const l = (e as Partial<EventAccounting>).lost;
+  const daemon = l ? `${l.daemonDropped ?? 'n/a'}+${l.daemonNotWritten ?? 'n/a'}` : 'n/a+n/a';
+  const silent = `${e.silentLoss}${e.silentLossBound !== undefined ? `..${e.silentLossBound}` : ''}`;
+  return `lost by name ${namedLoss(e)} (kernel ${l?.kernelDropped ?? 0} by serial, daemon ${daemon}), silent loss ${silent}`;
+}
+
 /** Logged events beyond what each load process generated; an extra event of one process never
  *  stands in for a missing event of another. */
 function unexpectedEvents(i: AccountingInputs): { unexpected: number; how: string } {

@@ -8,7 +8,7 @@ import { ExitCode } from '../exit-codes.ts';
 import { CliError, jsonOptions, withJsonOutput, type JsonOutputOptions } from '../output.ts';
 // a pure function over the summary (imports types only); everything else is imported when a
 // command runs: the CLI loads only the command it runs.
-import { namedLoss } from '../../verdict/accounting.ts';
+import { lossPhrase } from '../../verdict/accounting.ts';
 
 export interface RunCliOptions {
   daemon?: string;
@@ -50,9 +50,7 @@ export function verdictLine(o: RunOutcome): string {
   const failed = o.summary.assertions.filter((a) => !a.ok).map((a) => a.name);
   return `${o.summary.verdict.toUpperCase()} ${o.summary.scenario} ${o.summary.daemon}${o.summary.policy ? `:${o.summary.policy}` : ''}: ` +
     `peak RSS ${mib(m.peakRssBytes)}, ${Math.round(m.throughputEventsPerSec)} events/s, ` +
-    `generated ${m.events.generated}, logged ${m.events.logged}, lost by name ${namedLoss(m.events)} ` +
-    `(kernel ${m.events.lost.kernelDropped} by serial, daemon ${m.events.lost.daemonDropped ?? 'n/a'}+${m.events.lost.daemonNotWritten ?? 'n/a'}), ` +
-    `silent loss ${m.events.silentLoss}${m.events.silentLossBound !== undefined ? `..${m.events.silentLossBound}` : ''}, ` +
+    `generated ${m.events.generated}, logged ${m.events.logged}, ${lossPhrase(m.events)}, ` +
     `OOM kills ${m.oomKills}, kernel lost ${m.kernel.lost} records` +
     (failed.length ? `\n  failed: ${failed.join('; ')}` : '');
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogScanner, scanLogFiles, type LogScan } from '../../../harness/verdict/log-events.ts';
 import { ENRICHED, RAW, logFormat } from '../../../harness/verdict/log-format.ts';
-import { accountEvents, eventsMissing, type AccountingInputs } from '../../../harness/verdict/accounting.ts';
+import { accountEvents, eventsMissing, lossPhrase, type AccountingInputs } from '../../../harness/verdict/accounting.ts';
 import { evaluate, toTap } from '../../../harness/verdict/assertions.ts';
 import { rssSlope } from '../../../harness/verdict/rss-slope.ts';
 import { SerialSet } from '../../../harness/kernel/serial-set.ts';
@@ -259,4 +259,13 @@ t.test('incomplete_max: events the kernel cut, or may have cut (records it count
   t.match(judge(accountEvents(inputs(4, log, { kernel: { ...noKernel, lostDelta: 2 } })), 1), { ok: true, actual: 0 }, 'two records counted lost bound the other two');
   // the same lost records cannot explain a missing event and an incomplete one
   t.match(judge(accountEvents(inputs(5, log, { kernel: { ...noKernel, lostDelta: 2 } })), 1), { ok: false, actual: 1 });
+});
+
+t.test('lossPhrase: who named each loss, n/a for a daemon without counters, the silent loss as a range when bounded', async (t) => {
+  const base = { generated: 100, logged: 60, incomplete: 0, duplicates: 0, unexpected: 0, method: {} };
+  const lost = { kernelCounted: 0, kernelDropped: 7, kernelDroppedUnattributed: 0, daemonDropped: 3, daemonNotWritten: 2 };
+  t.equal(lossPhrase({ ...base, lost, silentLoss: 28 }),
+    'lost by name 12 (kernel 7 by serial, daemon 3+2), silent loss 28');
+  t.equal(lossPhrase({ ...base, lost: { ...lost, daemonDropped: null, daemonNotWritten: null, kernelDroppedUnattributed: 20 }, silentLoss: 13, silentLossBound: 33 }),
+    'lost by name 7 (kernel 7 by serial, daemon n/a+n/a), silent loss 13..33');
 });
