@@ -55,6 +55,7 @@ export const PLUGIN_FORMAT: FormatOptions = { skipEoe: false, trimTrailingSpace:
  */
 export function formatsFor(enrich: Enricher | null): { log: FormatOptions; plugin: FormatOptions } {
   if (!enrich) return { log: LOG_FORMAT, plugin: PLUGIN_FORMAT };
+  // Both trim alike, so a record's interpreted fields are the same for both and made once.
   return { log: { ...LOG_FORMAT, enrich }, plugin: { skipEoe: false, trimTrailingSpace: true, enrich } };
 }
 
@@ -105,9 +106,14 @@ export function formatGroups(
       const n = payloadLength(r.text, p.length, opts.trimTrailingSpace);
       total += p.length + n + 1;
       if (suffixes) {
-        let sfx = enrich!.suffix(r.type, r.text, n, p.length + n);
-        const room = MAX_ENRICHED_LINE_BYTES - p.length - n;
-        if (sfx.length > room) sfx = sfx.slice(0, room);
+        let sfx = r.enrichedBy === enrich ? r.enriched! : undefined;
+        if (sfx === undefined) {
+          sfx = enrich!.suffix(r.type, r.text, n, p.length + n);
+          const room = MAX_ENRICHED_LINE_BYTES - p.length - n;
+          if (sfx.length > room) sfx = sfx.slice(0, room);
+          r.enriched = sfx;
+          r.enrichedBy = enrich!;
+        }
         suffixes.push(sfx);
         total += sfx.length;
       }

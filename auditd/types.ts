@@ -5,6 +5,10 @@
 export interface AuditRecord {
   type: number;
   text: Buffer;
+  /** log_format = ENRICHED: the interpreted fields, made once by `enrichedBy` and reused, since
+   *  the log and the plugins format the same record the same way (format.ts) */
+  enriched?: string;
+  enrichedBy?: object;
 }
 
 /** What the output side tells the core after a batch. */

@@ -164,6 +164,23 @@ t.test("plugins get the log's ENRICHED lines, EOE included (auditd's protocol 2)
   t.same(out(formatsFor(null).plugin), [`type=SYSCALL msg=${sys.text.toString('latin1')}`, `type=EOE msg=${eoe.text.toString('latin1')}`]);
 });
 
+t.test('a record the log and the plugins both format is interpreted once, by each enricher', async (t) => {
+  const lines = reference();
+  const records = lines.slice(0, 20).map(recordOf);
+  class Counting extends Enricher { calls = 0; override suffix(...a: Parameters<Enricher['suffix']>) { this.calls++; return super.suffix(...a); } }
+  const e = new Counting({ names: fixtureNames() });
+  const formats = formatsFor(e);
+  const log = formatGroups([records], formats.log).buf.toString('latin1');
+  const plugin = formatGroups([records], formats.plugin).buf.toString('latin1');
+  t.equal(e.calls, records.length, 'one interpretation per record for log and plugins together');
+  t.equal(plugin, log, 'the plugins get the same lines (none of these is an EOE)');
+  const other = new Counting({ names: fixtureNames() });
+  formatGroups([records], formatsFor(other).log);
+  t.equal(other.calls, records.length, 'another enricher does not reuse the first one\'s fields');
+  const fresh = formatGroups([lines.slice(0, 20).map(recordOf)], formatsFor(new Enricher({ names: fixtureNames() })).log).buf.toString('latin1');
+  t.equal(log, fresh, 'the lines are those of a first formatting');
+});
+
 t.test('the harness starts tsauditd with the log_format a scenario gives and reads its log with the matching reader', async (t) => {
   const { tsauditdConfigMap, renderConfig } = await import('../../harness/daemons/config-file.ts');
   const { parseConfig } = await import('../../auditd/config.ts');
