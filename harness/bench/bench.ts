@@ -107,13 +107,22 @@ export interface BenchOptions {
   log: (l: string) => void;
 }
 
+/** Each load's scenario file and the run length the options give it. */
+function loadPlan(load: BenchLoad, o: BenchOptions): { file: string; duration: string | undefined } {
+  switch (load) {
+    case 'full': return { file: BENCH_SCENARIO, duration: o.duration };
+    case 'moderate': return { file: MODERATE_SCENARIO, duration: o.moderateDuration };
+    case 'idle': return { file: IDLE_SCENARIO, duration: o.idleDuration };
+    default: return { file: SLOW_SCENARIOS[load], duration: o.slowDuration };
+  }
+}
+
 export async function bench(o: BenchOptions): Promise<BenchResult> {
   const [{ loadScenario }, { runScenario }] = await Promise.all([import('../scenario/load-scenario.ts'), import('../run/run-scenario.ts')]);
   const rows: BenchRow[] = [];
   const runOne = async (daemon: DaemonKind, load: BenchLoad, round: number) => {
-    const slow = load !== 'full' && load !== 'moderate' && load !== 'idle';
-    const file = slow ? SLOW_SCENARIOS[load] : load === 'full' ? BENCH_SCENARIO : load === 'moderate' ? MODERATE_SCENARIO : IDLE_SCENARIO;
-    const duration = slow ? o.slowDuration : load === 'full' ? o.duration : load === 'moderate' ? o.moderateDuration : o.idleDuration;
+    const slow = load in SLOW_SCENARIOS;
+    const { file, duration } = loadPlan(load, o);
     // tsauditd under its default policy, block, in every load (the slow-disk scenarios name it too)
     const scenario = loadScenario(file, { daemon, duration, ...(daemon === 'tsauditd' ? { policy: 'block' as const } : {}) });
     const out = await runScenario({ scenario, outRoot: o.outRoot, lockWaitMs: 600_000 });
