@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vector>
@@ -52,6 +53,26 @@ static Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
   e.Set("errno", Napi::Number::New(env, err));
   e.Set("syscall", Napi::String::New(env, what));
   return e;
+}
+
+static int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// poll() that keeps its deadline across signals: restarting with the whole timeout after each
+// EINTR never ends under a steady signal (a sampling profiler's SIGPROF every millisecond).
+static int PollUntil(struct pollfd* p, nfds_t n, int timeout) {
+  const int64_t deadline = timeout > 0 ? MonotonicMs() + timeout : 0;
+  for (;;) {
+    int pr = poll(p, n, timeout);
+    if (pr >= 0 || errno != EINTR) return pr;
+    if (timeout > 0) {
+      int64_t left = deadline - MonotonicMs();
+      timeout = left > 0 ? (int)left : 0;
+    }
+  }
 }
 
 class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
@@ -186,7 +207,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     if (timeout != 0) {
       struct pollfd p = {fd_, POLLIN, 0};
       int pr;
-      do { pr = poll(&p, 1, timeout); } while (pr < 0 && errno == EINTR);
+      pr = PollUntil(&p, 1, timeout);
       if (pr < 0) { ErrnoError(env, "poll", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
       if (pr == 0) return Napi::Number::New(env, 0);
     }
@@ -267,7 +288,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     p[n++] = {efd_, POLLIN, 0};
     if (watchSocket) p[n++] = {fd_, POLLIN, 0};
     int pr;
-    do { pr = poll(p, n, timeout); } while (pr < 0 && errno == EINTR);
+    pr = PollUntil(p, n, timeout);
     if (pr < 0) { ErrnoError(env, "poll", errno).ThrowAsJavaScriptException(); return env.Undefined(); }
     int r = 0;
     if (p[0].revents & POLLIN) {
