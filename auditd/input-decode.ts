@@ -1,7 +1,7 @@
 // Datagram -> record decoding for the input thread, and the compact batch layout it posts to the
 // main thread. Pure functions: unit-tested without a kernel.
 //
-// Batch layout (one transferred ArrayBuffer, no per-record allocation on the way across):
+// Batch layout (one shared batch buffer, no per-record allocation on the way across):
 //   repeated { u32 type, u32 length, length bytes of text }   (little endian, unpadded)
 import { FLAG_FOREIGN_SENDER, MSG_TRUNC } from './native/audit-socket.ts';
 import type { AuditRecord } from './types.ts';
@@ -81,7 +81,7 @@ export function batchCapacity(used: number): number {
 
 /** Unpack a posted batch (its first `length` bytes) into records whose text views the batch
  *  buffer (no copies). */
-export function unpackBatch(ab: ArrayBuffer, length = ab.byteLength): AuditRecord[] {
+export function unpackBatch(ab: ArrayBuffer | SharedArrayBuffer, length = ab.byteLength): AuditRecord[] {
   const out: AuditRecord[] = [];
   const view = new DataView(ab, 0, length);
   const bytes = Buffer.from(ab, 0, length);

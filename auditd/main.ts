@@ -2,7 +2,7 @@
 // runs the output pump (log writer, then plugins), writes stats, handles signals, and on SIGTERM
 // drains everything it accepted before it exits.
 //
-//   input thread ──batches (transferred ArrayBuffers)──▶ pending ──▶ sink.write + dispatch
+//   input thread ──batches (shared buffers, reused)──▶ pending ──▶ sink.write + dispatch
 //        ▲                                                              │
 //        └──── QueueState (shared counters, Atomics.wait/notify) ◀──────┘ dequeue after write
 import { closeSync, readFileSync, statfsSync, writeSync } from 'node:fs';
@@ -141,7 +141,7 @@ interface Batch {
   records: AuditRecord[];
   bytes: number;
   /** the batch's buffer: goes back to the input thread for reuse once its records are written */
-  buf: ArrayBuffer;
+  buf: SharedArrayBuffer;
 }
 
 export class Daemon {
@@ -287,7 +287,7 @@ export class Daemon {
     while (this.inflight < MAX_INFLIGHT && this.pendingHead < this.pending.length &&
            (!this.dispatchBlocked || this.state === 'stopping')) {
       const records: AuditRecord[] = [];
-      const bufs: ArrayBuffer[] = [];
+      const bufs: SharedArrayBuffer[] = [];
       let bytes = 0;
       while (this.pendingHead < this.pending.length && records.length < OUT_CHUNK && bytes < OUT_CHUNK_BYTES) {
         const b = this.pending[this.pendingHead];
@@ -317,9 +317,10 @@ export class Daemon {
   }
 
   /** A chunk is written and dispatched (both took copies of what they keep): its buffers go back
-   *  to the input thread, which leaves this chunk's record views empty. */
-  private done(records: number, bytes: number, bufs: ArrayBuffer[]): void {
-    if (this.worker) this.worker.postMessage({ type: 'return', bufs } satisfies ReturnMessage, bufs);
+   *  to the input thread, which refills them, so nothing may read this chunk's record views after
+   *  this. */
+  private done(records: number, bytes: number, bufs: SharedArrayBuffer[]): void {
+    if (this.worker) this.worker.postMessage({ type: 'return', bufs } satisfies ReturnMessage);
     this.inflight--;
     this.processed += records;
     this.q.dequeue(records, bytes, this.cfg.recvBatch);

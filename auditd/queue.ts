@@ -1,6 +1,6 @@
 // The queue between the input thread and the output side, and its intake policy.
 //
-// The records themselves travel as transferred ArrayBuffers (postMessage); what is shared is the
+// The records themselves travel in batch buffers (SharedArrayBuffers, posted and sent back); what is shared is the
 // accounting: the input thread adds a batch's records/bytes when it takes them from the socket,
 // the main thread subtracts them after the output side has taken the batch, and adds what it
 // finished to the CREDIT counters. Both sides see the same numbers (SharedArrayBuffer + Atomics).
