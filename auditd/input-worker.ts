@@ -12,7 +12,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
 import { batchCapacity, classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
 import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
-import { EventGate, isAdmitted, isNewEvent, serialOf } from './event-gate.ts';
+import { EventGate, isAdmitted, isNewEvent, serialOf, stampMsOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
 
 export interface InputWorkerData {
@@ -44,18 +44,29 @@ const ACK_TIMEOUT_MS = 3000;
  *  one wake-up, a few recvmmsg calls and one message per window instead of one per record */
 const COALESCE_MS = 20;
 /**
- * Except the first record after a quiet spell (nothing read for QUIET_GAP_MS): it is posted at
- * once, with what else of its event arrives within QUIET_FOLLOW_MS. A tool that makes an event
- * and then reads the log (ausearch right after the call, as audit-testsuite does) finds it there,
- * as with auditd, which writes each record as it reads it. The spell is the gap since the last
- * read, not since the last post: audit-testsuite's field_compare makes one record every 8 to 25 ms
- * (auditctl -a, ausearch, auditctl -D, ...), under a window's length apart, so "no post for one
- * window" held each of them for the window and the search missed it. A sustained stream (2,000
- * events/s: records a fraction of a millisecond apart, a 1 ms trickle) has no such gaps and is
- * batched by the window as before, so it costs no more wake-ups or posts per event.
+ * Except the first record after a quiet spell (nothing arrived for QUIET_GAP_MS): it is posted
+ * at once, with the rest of its event and what follows it closely (records that come within
+ * QUIET_FOLLOW_MS of each other, for at most QUIET_FOLLOW_MAX_MS). A tool that makes an event and
+ * then reads the log (ausearch right after the call, as audit-testsuite does) finds it there, as
+ * with auditd, which writes each record as it reads it.
+ *
+ * The spell is the gap since the last arrival, not since the last post: audit-testsuite's
+ * field_compare makes an event every 8 to 25 ms (auditctl -a, ausearch, auditctl -D, ...), under a
+ * window's length apart, and "no post for one window" held each of them for the window, so the
+ * search missed it. A sustained stream (2,000 events/s: records a fraction of a millisecond apart;
+ * a 1 ms trickle) has no such gaps and is batched by the window as before: no more wake-ups or
+ * posts per event.
+ *
+ * An arrival is the time of the read that took it, except at the end of a window, which this
+ * thread sleeps through without watching the socket: what it then reads came at some time during
+ * the window, and a burst that ended early in it would make the next event look like part of the
+ * stream. There the last record's own stamp tells: its event time plus STAMP_SLACK_MS (the
+ * kernel's coarse clock lags by up to a tick, 4 ms at HZ=250), if that is earlier than the read.
  */
 const QUIET_GAP_MS = 4;
 const QUIET_FOLLOW_MS = 1;
+const QUIET_FOLLOW_MAX_MS = 2;
+const STAMP_SLACK_MS = 6;
 /** socket counters (SO_MEMINFO) are read at most this often */
 const MEMINFO_MS = 50;
 const SYSCALL = 1300;
@@ -192,15 +203,16 @@ function readMeminfo(sock: NativeAuditSocket, now: number): void {
 }
 
 // ---- receiving
-/** Outcome of one receive: datagrams taken, records/bytes admitted, the ack for wantSeq if seen. */
-const got = { datagrams: 0, records: 0, bytes: 0, ack: null as number | null };
+/** Outcome of one receive: datagrams taken, records/bytes admitted, the ack for wantSeq if seen,
+ *  the event time of the last record taken (ms since the epoch, -1: none or no stamp). */
+const got = { datagrams: 0, records: 0, bytes: 0, ack: null as number | null, stamp: -1 };
 
 /**
  * One recvmmsg of up to `max` datagrams (non-blocking): decode, decide per event, stage.
  * `force` admits every new event (the final drain after unregistering: the records are ours).
  */
 function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'], wantSeq: number, force: boolean): void {
-  got.datagrams = 0; got.records = 0; got.bytes = 0; got.ack = null;
+  got.datagrams = 0; got.records = 0; got.bytes = 0; got.ack = null; got.stamp = -1;
   let n: number;
   try {
     n = sock.recvBatch(rxBuf, SLOT, max, lengths, flags, 0);
@@ -216,6 +228,7 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
   const suspended = Atomics.load(q.i32, I.SUSPENDED) === 1;
   let received = 0; let receivedBytes = 0; let eoe = 0; let syscalls = 0;
   let dropped = 0; let droppedBytes = 0; let droppedSyscalls = 0; let droppedEvents = 0;
+  let lastStart = 0; let lastEnd = 0;
   const records0 = q.records();
   const bytes0 = q.bytes();
   for (let i = 0; i < n; i++) {
@@ -229,6 +242,8 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
       const start = off + NLMSG_HDRLEN;
       const end = d === null ? recordTextEnd(rxBuf, off, len) : d.end;
       const size = RECORD_HEADER + end - start;
+      lastStart = start;
+      lastEnd = end;
       received++;
       receivedBytes += size;
       if (rtype === EOE) eoe++;
@@ -260,6 +275,7 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
     }
   }
   if (received === 0) return;
+  got.stamp = stampMsOf(rxBuf, lastStart, lastEnd);
   q.add(B.RECEIVED, received);
   q.add(B.RECEIVED_BYTES, receivedBytes);
   q.add(B.RECEIVED_EOE, eoe);
@@ -307,6 +323,12 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let creditRecords = 0;
   let creditBytes = 0;
   let lastReadAt = Date.now();
+  /** when the newest record read so far arrived (estimated at a window's end: see STAMP_SLACK_MS) */
+  let lastArrivalAt = lastReadAt;
+  const noteArrival = (blind: boolean) => {
+    lastReadAt = Date.now();
+    lastArrivalAt = blind && got.stamp >= 0 ? Math.min(lastReadAt, got.stamp + STAMP_SLACK_MS) : lastReadAt;
+  };
   let pausing = false;
   let fullSince = 0;
   let lastPass = Date.now();
@@ -344,7 +366,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     } else fullSince = 0;
     if (plan.mode === 'floor') {
       floorRead(sock, plan.n);
-      lastReadAt = Date.now();
+      noteArrival(false);
       flushStage();
       continue;
     }
@@ -355,6 +377,8 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // per record (kauditd sends them one by one) costs more than the record. Never near the
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
       // reading at once.
+      /** this read ends a window slept through without watching the socket */
+      let blind = false;
       if (stageRecords > 0 && !lastReadFull) {
         const left = COALESCE_MS - (now - stagedAt);
         if (left > 0) {
@@ -362,19 +386,26 @@ function intakeLoop(sock: NativeAuditSocket): void {
           sock.wait(left, false);
           continue;
         }
+        blind = true;
       } else if (stageRecords === 0) {
         noteChanged();
         if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
       }
-      const quiet = stageRecords === 0 && Date.now() - lastReadAt >= QUIET_GAP_MS;
+      const quiet = stageRecords === 0 && Date.now() - lastArrivalAt >= QUIET_GAP_MS;
       receive(sock, plan.n, 'free', -1, false);
       lastReadFull = got.datagrams === plan.n;
-      // the rest of the quiet spell's first event (kauditd sends its records one by one)
-      if (quiet && !lastReadFull && stageRecords > 0 && (sock.wait(QUIET_FOLLOW_MS, true) & WAIT_READABLE)) {
-        receive(sock, plan.n, 'free', -1, false);
-        lastReadFull = got.datagrams === plan.n;
+      if (got.datagrams > 0) noteArrival(blind);
+      if (quiet && stageRecords > 0) {
+        // the rest of the quiet spell's first event (kauditd sends its records one by one) and what
+        // follows it closely
+        const until = Date.now() + QUIET_FOLLOW_MAX_MS;
+        for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && left > 0; left = until - Date.now()) {
+          if ((sock.wait(Math.min(QUIET_FOLLOW_MS, left), true) & WAIT_READABLE) === 0) break;
+          receive(sock, plan.n, 'free', -1, false);
+          lastReadFull = got.datagrams === plan.n;
+          if (got.datagrams > 0) noteArrival(false);
+        }
       }
-      if (got.datagrams > 0) lastReadAt = Date.now();
       // below the HWM credit means nothing: it is what the writer did since this read
       creditRecords = 0;
       creditBytes = 0;
@@ -390,7 +421,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     const r = sock.wait(-1, true);
     if (r & WAIT_READABLE) {
       receive(sock, plan.n, plan.mode, -1, false);
-      if (got.datagrams > 0) lastReadAt = Date.now();
+      if (got.datagrams > 0) noteArrival(false);
       if (plan.mode === 'credit') {
         creditRecords -= got.records;
         creditBytes -= got.bytes;
