@@ -204,15 +204,15 @@ function readMeminfo(sock: NativeAuditSocket, now: number): void {
 
 // ---- receiving
 /** Outcome of one receive: datagrams taken, records/bytes admitted, the ack for wantSeq if seen,
- *  the event time of the last record taken (ms since the epoch, -1: none or no stamp). */
-const got = { datagrams: 0, records: 0, bytes: 0, ack: null as number | null, stamp: -1 };
+ *  the event time of the last record taken (ms since the epoch, -1: none or no stamp) and its type. */
+const got = { datagrams: 0, records: 0, bytes: 0, ack: null as number | null, stamp: -1, lastType: 0 };
 
 /**
  * One recvmmsg of up to `max` datagrams (non-blocking): decode, decide per event, stage.
  * `force` admits every new event (the final drain after unregistering: the records are ours).
  */
 function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'], wantSeq: number, force: boolean): void {
-  got.datagrams = 0; got.records = 0; got.bytes = 0; got.ack = null; got.stamp = -1;
+  got.datagrams = 0; got.records = 0; got.bytes = 0; got.ack = null; got.stamp = -1; got.lastType = 0;
   let n: number;
   try {
     n = sock.recvBatch(rxBuf, SLOT, max, lengths, flags, 0);
@@ -228,7 +228,7 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
   const suspended = Atomics.load(q.i32, I.SUSPENDED) === 1;
   let received = 0; let receivedBytes = 0; let eoe = 0; let syscalls = 0;
   let dropped = 0; let droppedBytes = 0; let droppedSyscalls = 0; let droppedEvents = 0;
-  let lastStart = 0; let lastEnd = 0;
+  let lastStart = 0; let lastEnd = 0; let lastType = 0;
   const records0 = q.records();
   const bytes0 = q.bytes();
   for (let i = 0; i < n; i++) {
@@ -244,6 +244,7 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
       const size = RECORD_HEADER + end - start;
       lastStart = start;
       lastEnd = end;
+      lastType = rtype;
       received++;
       receivedBytes += size;
       if (rtype === EOE) eoe++;
@@ -276,6 +277,7 @@ function receive(sock: NativeAuditSocket, max: number, mode: IntakePlan['mode'],
   }
   if (received === 0) return;
   got.stamp = stampMsOf(rxBuf, lastStart, lastEnd);
+  got.lastType = lastType;
   q.add(B.RECEIVED, received);
   q.add(B.RECEIVED_BYTES, receivedBytes);
   q.add(B.RECEIVED_EOE, eoe);
@@ -397,9 +399,9 @@ function intakeLoop(sock: NativeAuditSocket): void {
       if (got.datagrams > 0) noteArrival(blind);
       if (quiet && stageRecords > 0) {
         // the rest of the quiet spell's first event (kauditd sends its records one by one) and what
-        // follows it closely
+        // follows it closely; an EOE last with nothing behind it ends a syscall event: post it now
         const until = Date.now() + QUIET_FOLLOW_MAX_MS;
-        for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && left > 0; left = until - Date.now()) {
+        for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && got.lastType !== EOE && left > 0; left = until - Date.now()) {
           if ((sock.wait(Math.min(QUIET_FOLLOW_MS, left), true) & WAIT_READABLE) === 0) break;
           receive(sock, plan.n, 'free', -1, false);
           lastReadFull = got.datagrams === plan.n;
