@@ -71,6 +71,9 @@ const STAMP_SLACK_MS = 6;
 const MEMINFO_MS = 50;
 const SYSCALL = 1300;
 const EOE = 1320;
+/** an EOE (the end of a syscall event) or a record sent from user space (1100..1199, 2100..2999:
+ *  AUDIT_FIRST_USER_MSG.., AUDIT_FIRST_USER_MSG2..), which is an event by itself */
+const endsEvent = (type: number): boolean => type === EOE || (type >= 1100 && type < 1200) || (type >= 2100 && type < 3000);
 /** room one more record needs in the socket's receive buffer: since 6.x the kernel accepts an skb
  *  only if it fits whole (rmem + truesize <= rcvbuf); a 9 KB record's skb is about 17-20 KiB of
  *  truesize. Raised to twice the largest truesize seen by the floor's own reads. */
@@ -399,9 +402,10 @@ function intakeLoop(sock: NativeAuditSocket): void {
       if (got.datagrams > 0) noteArrival(blind);
       if (quiet && stageRecords > 0) {
         // the rest of the quiet spell's first event (kauditd sends its records one by one) and what
-        // follows it closely; an EOE last with nothing behind it ends a syscall event: post it now
+        // follows it closely; an EOE last with nothing behind it ends a syscall event, and a record
+        // from user space is an event by itself: post it now
         const until = Date.now() + QUIET_FOLLOW_MAX_MS;
-        for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && got.lastType !== EOE && left > 0; left = until - Date.now()) {
+        for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && !endsEvent(got.lastType) && left > 0; left = until - Date.now()) {
           if ((sock.wait(Math.min(QUIET_FOLLOW_MS, left), true) & WAIT_READABLE) === 0) break;
           receive(sock, plan.n, 'free', -1, false);
           lastReadFull = got.datagrams === plan.n;
