@@ -71,9 +71,10 @@ const STAMP_SLACK_MS = 6;
 const MEMINFO_MS = 50;
 const SYSCALL = 1300;
 const EOE = 1320;
-/** an EOE (the end of a syscall event) or a record sent from user space (1100..1199, 2100..2999:
- *  AUDIT_FIRST_USER_MSG.., AUDIT_FIRST_USER_MSG2..), which is an event by itself */
-const endsEvent = (type: number): boolean => type === EOE || (type >= 1100 && type < 1200) || (type >= 2100 && type < 3000);
+/** an EOE (the end of a syscall event) or a record sent from user space (AUDIT_USER 1005,
+ *  1100..1199, 2100..2999: AUDIT_FIRST_USER_MSG.., AUDIT_FIRST_USER_MSG2..), an event by itself */
+const endsEvent = (type: number): boolean =>
+  type === EOE || type === 1005 || (type >= 1100 && type < 1200) || (type >= 2100 && type < 3000);
 /** room one more record needs in the socket's receive buffer: since 6.x the kernel accepts an skb
  *  only if it fits whole (rmem + truesize <= rcvbuf); a 9 KB record's skb is about 17-20 KiB of
  *  truesize. Raised to twice the largest truesize seen by the floor's own reads. */
