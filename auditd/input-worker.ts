@@ -57,11 +57,12 @@ const COALESCE_MS = 20;
  * a 1 ms trickle) has no such gaps and is batched by the window as before: no more wake-ups or
  * posts per event.
  *
- * An arrival is the time of the read that took it, except at the end of a window, which this
- * thread sleeps through without watching the socket: what it then reads came at some time during
- * the window, and a burst that ended early in it would make the next event look like part of the
- * stream. There the last record's own stamp tells: its event time plus STAMP_SLACK_MS (the
- * kernel's coarse clock lags by up to a tick, 4 ms at HZ=250), if that is earlier than the read.
+ * An arrival is the time of the read that took it, or the last record's own stamp plus
+ * STAMP_SLACK_MS (its event time: the kernel's coarse clock lags by up to a tick, 4 ms at HZ=250)
+ * when that is earlier. The thread sleeps through a window without watching the socket, and
+ * drains it at the end in as many reads as it takes: what those reads take came at some time
+ * during the window, and a burst that ended early in it would make the next event look like part
+ * of the stream (audit-testsuite's auditctl -D, then auditctl -a 12 to 24 ms later).
  */
 const QUIET_GAP_MS = 4;
 const QUIET_FOLLOW_MS = 1;
@@ -329,11 +330,11 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let creditRecords = 0;
   let creditBytes = 0;
   let lastReadAt = Date.now();
-  /** when the newest record read so far arrived (estimated at a window's end: see STAMP_SLACK_MS) */
+  /** when the newest record read so far arrived (estimated: see STAMP_SLACK_MS) */
   let lastArrivalAt = lastReadAt;
-  const noteArrival = (blind: boolean) => {
+  const noteArrival = () => {
     lastReadAt = Date.now();
-    lastArrivalAt = blind && got.stamp >= 0 ? Math.min(lastReadAt, got.stamp + STAMP_SLACK_MS) : lastReadAt;
+    lastArrivalAt = got.stamp >= 0 ? Math.min(lastReadAt, got.stamp + STAMP_SLACK_MS) : lastReadAt;
   };
   let pausing = false;
   let fullSince = 0;
@@ -372,7 +373,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     } else fullSince = 0;
     if (plan.mode === 'floor') {
       floorRead(sock, plan.n);
-      noteArrival(false);
+      noteArrival();
       flushStage();
       continue;
     }
@@ -383,8 +384,6 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // per record (kauditd sends them one by one) costs more than the record. Never near the
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
       // reading at once.
-      /** this read ends a window slept through without watching the socket */
-      let blind = false;
       if (stageRecords > 0 && !lastReadFull) {
         const left = COALESCE_MS - (now - stagedAt);
         if (left > 0) {
@@ -392,7 +391,6 @@ function intakeLoop(sock: NativeAuditSocket): void {
           sock.wait(left, false);
           continue;
         }
-        blind = true;
       } else if (stageRecords === 0) {
         noteChanged();
         if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
@@ -400,7 +398,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       const quiet = stageRecords === 0 && Date.now() - lastArrivalAt >= QUIET_GAP_MS;
       receive(sock, plan.n, 'free', -1, false);
       lastReadFull = got.datagrams === plan.n;
-      if (got.datagrams > 0) noteArrival(blind);
+      if (got.datagrams > 0) noteArrival();
       if (quiet && stageRecords > 0) {
         // the rest of the quiet spell's first event (kauditd sends its records one by one) and what
         // follows it closely; an EOE last with nothing behind it ends a syscall event, and a record
@@ -410,7 +408,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
           if ((sock.wait(Math.min(QUIET_FOLLOW_MS, left), true) & WAIT_READABLE) === 0) break;
           receive(sock, plan.n, 'free', -1, false);
           lastReadFull = got.datagrams === plan.n;
-          if (got.datagrams > 0) noteArrival(false);
+          if (got.datagrams > 0) noteArrival();
         }
       }
       // below the HWM credit means nothing: it is what the writer did since this read
@@ -428,7 +426,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     const r = sock.wait(-1, true);
     if (r & WAIT_READABLE) {
       receive(sock, plan.n, plan.mode, -1, false);
-      if (got.datagrams > 0) noteArrival(false);
+      if (got.datagrams > 0) noteArrival();
       if (plan.mode === 'credit') {
         creditRecords -= got.records;
         creditBytes -= got.bytes;
