@@ -65,6 +65,14 @@ const COALESCE_MS = 20;
  * of the stream (audit-testsuite's auditctl -D, then auditctl -a 12 to 24 ms later).
  */
 const QUIET_GAP_MS = 4;
+/**
+ * After a quiet-spell post the windows start short and double (2, 4, 8, 16, then 20 ms): a burst
+ * that starts right after one (a tool's next command, with every file it opens audited) is posted
+ * in small batches while it lasts, so what comes a few ms into it (the event the tool then
+ * searches for) waits neither for a whole 20 ms window nor behind its formatting. A sustained
+ * stream reaches 20 ms within 30 ms and stays there.
+ */
+const FIRST_WINDOW_MS = 2;
 const QUIET_FOLLOW_MS = 1;
 const QUIET_FOLLOW_MAX_MS = 2;
 const STAMP_SLACK_MS = 6;
@@ -332,6 +340,8 @@ function intakeLoop(sock: NativeAuditSocket): void {
   let lastReadAt = Date.now();
   /** when the newest record read so far arrived (estimated: see STAMP_SLACK_MS) */
   let lastArrivalAt = lastReadAt;
+  /** the current window's length (see FIRST_WINDOW_MS) */
+  let windowMs = COALESCE_MS;
   const noteArrival = () => {
     lastReadAt = Date.now();
     lastArrivalAt = got.stamp >= 0 ? Math.min(lastReadAt, got.stamp + STAMP_SLACK_MS) : lastReadAt;
@@ -385,7 +395,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
       // reading at once.
       if (stageRecords > 0 && !lastReadFull) {
-        const left = COALESCE_MS - (now - stagedAt);
+        const left = windowMs - (now - stagedAt);
         if (left > 0) {
           noteChanged();
           sock.wait(left, false);
@@ -414,8 +424,11 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // below the HWM credit means nothing: it is what the writer did since this read
       creditRecords = 0;
       creditBytes = 0;
-      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && (quiet || Date.now() - stagedAt >= COALESCE_MS))) {
-        if (quiet) q.add(B.PROMPT_POSTS, 1);
+      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && (quiet || Date.now() - stagedAt >= windowMs))) {
+        if (quiet) {
+          q.add(B.PROMPT_POSTS, 1);
+          windowMs = FIRST_WINDOW_MS;
+        } else windowMs = Math.min(COALESCE_MS, 2 * windowMs);
         flushStage();
       }
       continue;
