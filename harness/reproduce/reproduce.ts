@@ -154,8 +154,11 @@ export function conclude(d: Derived, allRuns: PolicyRun[]): { reproduced: boolea
   const block = runs.find((r) => r.policy === 'block');
   const kinds = d.symptom.kinds.value;
   // a field that lost records had a bounded daemon; unbounded answers the same overload with
-  // memory, a bounded one (block) with the field's own answer: the kernel's backlog overflowing
-  const overflowed = (r: PolicyRun) => r.policy !== 'unbounded' && (r.kernelLost > 0 || r.backlogMax > d.kernel.backlogLimit.value);
+  // memory, a bounded one (block) with the field's own answer: the kernel's backlog overflowing.
+  // The kernel makes a caller sleep only while its queue is over backlog_limit, so callers'
+  // waits (backlog_wait_time_actual) prove the overflow as lost does; the sampled depth can
+  // miss the moment the queue stood one over its limit.
+  const overflowed = (r: PolicyRun) => r.policy !== 'unbounded' && (r.kernelLost > 0 || r.backlogWaitMs > 0 || r.backlogMax > d.kernel.backlogLimit.value);
   const boundedLoss = kinds.includes('loss') ? runs.find(overflowed) : undefined;
   const reproduced = (!!unb && kinds.some((k) => (k === 'memory' ? unb.memoryRunaway : unb.lossPattern || unb.memoryRunaway))) || !!boundedLoss;
   const blockHolds = block ? !block.memoryRunaway && block.oomKills === 0 : null;

@@ -37,7 +37,9 @@ t.test('reproduce on the kernel', { skip, timeout: 400_000 }, async (t) => {
     t.equal(json.runs.length, 1);
     for (const k of ['policy', 'verdict', 'peakRssBytes', 'oomKills', 'silentLoss', 'backlogMax', 'generated']) t.ok(k in json.runs[0], `runs[].${k}`);
     const block = r.runs[0];
-    t.ok(block.backlogMax > r.derived.kernel.backlogLimit.value || block.kernelLost > 0, `the backlog overflowed (deepest ${block.backlogMax}, lost ${block.kernelLost})`);
+    t.ok(block.backlogMax > r.derived.kernel.backlogLimit.value || block.kernelLost > 0 || block.backlogWaitMs > 0,
+      `the backlog overflowed (deepest ${block.backlogMax}, callers waited ${block.backlogWaitMs} ms, lost ${block.kernelLost})`);
+    t.ok(block.backlogMax >= r.derived.kernel.backlogLimit.value, `the backlog reached its limit (deepest ${block.backlogMax})`);
     t.equal(r.reproduced, true);
     const summary = JSON.parse(readFileSync(join(block.dir, 'summary.json'), 'utf8'));
     t.ok(JSON.stringify(summary).includes('slow-disk'), 'the run applied the slow-disk fault');
@@ -78,4 +80,14 @@ t.test('not reproduced says what to change (figures from the run)', async (t) =>
   const c = conclude(d, [dead]);
   t.equal(c.reproduced, false);
   t.match(c.text, /No run happened/);
+  // a loss report, its bounded run: over the limit shows as lost, as callers' waits or as a
+  // sampled depth over the limit; a queue at its limit with nobody waiting is no overflow
+  const loss = deriveFromBundle(join(root, 'loads/bundles/sync-nfs-backlog'));
+  const limit = loss.kernel.backlogLimit.value;
+  const block = { ...dead, policy: 'block' as const, invalid: false, generated: 5000, verdict: 'pass' as const, ended: 'duration', failed: [] };
+  t.equal(conclude(loss, [{ ...block, backlogMax: limit }]).reproduced, false, 'at the limit, no wait, no loss: not reproduced');
+  t.equal(conclude(loss, [{ ...block, backlogMax: limit, backlogWaitMs: 250 }]).reproduced, true, 'callers waited: reproduced');
+  t.match(conclude(loss, [{ ...block, backlogMax: limit, backlogWaitMs: 250 }]).text, /callers waited 250 ms, lost 0/);
+  t.equal(conclude(loss, [{ ...block, backlogMax: limit + 1 }]).reproduced, true, 'sampled over the limit: reproduced');
+  t.equal(conclude(loss, [{ ...block, backlogMax: limit, kernelLost: 3 }]).reproduced, true, 'kernel lost: reproduced');
 });
