@@ -13,6 +13,7 @@
 
 const A = 0x61; // a
 const COLON = 0x3a;
+const DOT = 0x2e;
 const RPAREN = 0x29;
 /** `audit(` + at most 20 digits of seconds + `.` + 3 of ms + `:`: the serial starts by byte 40 */
 const SCAN = 48;
@@ -37,6 +38,31 @@ export function serialOf(buf: Uint8Array, start: number, end: number): number {
     n = n * 10 + (c - 0x30);
   }
   return -1;
+}
+
+/**
+ * The event time of a record whose text is buf[start, end), in ms since the epoch: the
+ * `SEC.MSEC` of its leading `audit(SEC.MSEC:SERIAL)`. The kernel stamps an event with its coarse
+ * clock (one tick: 4 ms at HZ=250) when the syscall starts. -1 when the text does not start that way.
+ */
+export function stampMsOf(buf: Uint8Array, start: number, end: number): number {
+  if (end - start < 10 || buf[start] !== A || buf[start + 5] !== 0x28 /* ( */) return -1;
+  const lim = Math.min(end, start + SCAN);
+  let sec = 0;
+  let i = start + 6;
+  for (; i < lim && buf[i] !== DOT; i++) {
+    const c = buf[i];
+    if (c < 0x30 || c > 0x39 || i - start > 6 + 15) return -1;
+    sec = sec * 10 + (c - 0x30);
+  }
+  if (i === start + 6 || i + 4 >= lim || buf[i + 4] !== COLON) return -1;
+  let ms = 0;
+  for (let k = i + 1; k < i + 4; k++) {
+    const c = buf[k];
+    if (c < 0x30 || c > 0x39) return -1;
+    ms = ms * 10 + (c - 0x30);
+  }
+  return sec * 1000 + ms;
 }
 
 /** What the gate decided for one record (bit 1: admitted, bit 2: the record opened its event). */

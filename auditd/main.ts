@@ -14,6 +14,7 @@ import { unpackBatch } from './input-decode.ts';
 import type { InputMessage, InputWorkerData, ReturnMessage } from './input-worker.ts';
 import { DaemonType, daemonRecord } from './daemon-records.ts';
 import { applyOomScoreAdj } from './oom.ts';
+import { boostThreads } from './priority.ts';
 import { B, I, QueueState, type QueueLimits } from './queue.ts';
 import { DistinctEvents, noteNotWritten } from './event-gate.ts';
 import { applyEnableState, ENABLE_STATES, type EnableResult, type EnableState } from './audit-enable.ts';
@@ -203,6 +204,10 @@ export class Daemon {
     // (sleepStats), so nothing wakes an idle daemon.
     this.wakeStats();
     await this.startWorker();
+    // the input thread has boosted itself; the writer's threads get the same boost, as auditd's one
+    // thread has it, so a busy machine does not hold a line the input thread posted at once
+    const boost = boostThreads(cfg.priorityBoost, this.inputTid);
+    if (boost.error) this.log.warn(`priority_boost ${cfg.priorityBoost} not applied to every thread: ${boost.error}`);
     try {
       this.enable = await applyEnableState(this.enableState);
       if (this.enable.set !== null) this.log.info(`audit enabled flag set to ${this.enable.set} (was ${this.enable.found}); restored at exit`);

@@ -79,8 +79,10 @@ export const B = {
   /** longest the input thread went between two passes of its loop while pacing at the HWM (ms):
    *  kauditd's send gives up after 100 ms */
   MAX_PACED_GAP_MS: 32,
+  /** posts made at once for the first record after a quiet spell, not after the coalescing window */
+  PROMPT_POSTS: 33,
 } as const;
-const B_LEN = 33;
+const B_LEN = 34;
 
 export const POLICY_CODE: Record<QueueOverflow, number> = { block: 0, drop: 1, unbounded: 2, pause: 3 };
 export const POLICY_NAME: QueueOverflow[] = ['block', 'drop', 'unbounded', 'pause'];

@@ -38,6 +38,8 @@ export interface DaemonStats {
     reads: { credit: number; floor: number; full: number };
     /** batches posted by the input thread to the main thread */
     posts: number;
+    /** of those, posted at once: the first record after a quiet spell (not held for the window) */
+    promptPosts: number;
     /** longest gap between two passes of the input loop while pacing (ms); under 100 */
     maxPacedGapMs: number;
   };
@@ -146,6 +148,7 @@ export function collectStats(s: StatsSources): DaemonStats {
       suspended: Atomics.load(q.i32, I.SUSPENDED) === 1,
       reads: { credit: q.get(B.READS_CREDIT), floor: q.get(B.READS_FLOOR), full: q.get(B.READS_FULL) },
       posts: q.get(B.POSTS),
+      promptPosts: q.get(B.PROMPT_POSTS),
       maxPacedGapMs: q.get(B.MAX_PACED_GAP_MS),
     },
     socket: {

@@ -4,7 +4,8 @@
 // few milliseconds, since the tools search the log right after making it.
 import t from 'tap';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import {
   BIN, enableAudit, ensureUnregistered, randomAuid, sleep, startDaemon, status, tempDir, withControl, writeConf,
@@ -61,22 +62,18 @@ t.test('the detaching command returns once the daemon is registered and audit is
   t.equal(after.enabled, 0, 'the enabled flag it found is put back');
 });
 
-t.test('a record made on a quiet system is in the log within a few ms (the input thread does not hold it back)', async (t) => {
-  await enableAudit(t, { backlogLimit: 8192, backlogWaitMs: 1000 });
-  const dir = tempDir(t, 'tsauditd-latency-');
-  writeConf(dir, { oom_score_adj: 'keep', flush: 'incremental_async' });
-  const d = await startDaemon(t, dir);
-  const log = join(dir, 'audit.log');
-  const mark = `tslatency${randomAuid()}`;
-  const N = 25;
+/**
+ * Send N user records `gapMs` apart and time each from its send to its line in the log, polled as
+ * a tool would find it (given up after 1 s: Infinity).
+ */
+async function sendToLine(log: string, mark: string, n: number, gapMs: number): Promise<number[]> {
   const ms: number[] = [];
   await withControl(async (c) => {
-    for (let i = 0; i < N; i++) {
-      await sleep(40); // quiet before each record: the input thread is asleep in poll()
+    for (let i = 0; i < n; i++) {
+      await sleep(gapMs);
       const text = `${mark}:${i} `;
       const t0 = process.hrtime.bigint();
       await c.sendUserMessage(1121, text);
-      // poll the log as a tool would find it; give up after 1 s
       for (;;) {
         const dt = Number(process.hrtime.bigint() - t0) / 1e6;
         if (readFileSync(log, 'latin1').includes(text)) {
@@ -91,13 +88,89 @@ t.test('a record made on a quiet system is in the log within a few ms (the input
       }
     }
   });
-  const sorted = [...ms].sort((a, b) => a - b);
-  const median = sorted[N >> 1];
-  t.comment(`send -> line in the log, ${N} records 40 ms apart: median ${median.toFixed(2)} ms, max ${sorted[N - 1].toFixed(2)} ms`);
-  t.equal(ms.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
+  return ms;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+t.test('a record made on a quiet system is in the log within a few ms (the input thread does not hold it back)', async (t) => {
+  await enableAudit(t, { backlogLimit: 8192, backlogWaitMs: 1000 });
+  const dir = tempDir(t, 'tsauditd-latency-');
+  writeConf(dir, { oom_score_adj: 'keep', flush: 'incremental_async', stats_interval_ms: 10 });
+  const d = await startDaemon(t, dir);
+  // priority_boost (4) on every thread, as auditd has it on its one: the writer's threads too, so
+  // a line posted at once is not held by a busy machine
+  const base = getPriority(0);
+  const nice = readdirSync(`/proc/${d.proc.pid}/task`).map((tid) => {
+    const stat = readFileSync(`/proc/${d.proc.pid}/task/${tid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+  t.ok(nice.length >= 3 && nice.every((n) => n <= base - 4), `every thread's nice value at most ${base - 4} (${nice.join(' ')})`);
+  const log = join(dir, 'audit.log');
+  const mark = `tslatency${randomAuid()}`;
+  const N = 25;
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+  // quiet before each record: the input thread is asleep in poll()
+  const apart = await sendToLine(log, `${mark}a`, N, 40);
+  t.comment(`send -> line in the log, ${N} records 40 ms apart: median ${median(apart).toFixed(2)} ms, max ${sorted(apart)[N - 1].toFixed(2)} ms`);
+  t.equal(apart.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
   // Without the quiet-spell rule each record waits out the input thread's 20 ms coalescing window
   // (a median of 20 ms or more); with it ~1 ms on an idle machine, a few ms when other work
   // competes for the 2 cores.
-  t.ok(median < 10, `median ${median.toFixed(2)} ms < 10 ms`);
+  t.ok(median(apart) < 10, `median ${median(apart).toFixed(2)} ms < 10 ms`);
+
+  // Records closer together than the window, as audit-testsuite's field_compare makes them
+  // (auditctl -a, ausearch, auditctl -D: one record every 8 to 25 ms). A quiet spell measured as
+  // "no post for one window" held every other one for the window and the rest for most of it
+  // (send -> line alternating ~20 and ~8 ms); measured as the gap since the last read, each is
+  // posted at once.
+  const s0 = d.stats();
+  const close = await sendToLine(log, `${mark}b`, N, 12);
+  await sleep(150); // the stats file is rewritten every 10 ms while anything moves
+  const prompt = d.stats().queue.promptPosts - s0.queue.promptPosts;
+  t.comment(`send -> line in the log, ${N} records 12 ms apart: median ${median(close).toFixed(2)} ms, max ${sorted(close)[N - 1].toFixed(2)} ms; ${prompt} prompt posts`);
+  t.equal(close.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
+  t.ok(median(close) < 6, `median ${median(close).toFixed(2)} ms < 6 ms`);
+  t.ok(prompt >= N * 0.8, `at least 80% of them posted at once (${prompt} of ${N})`);
+
+  // A burst right after a quiet spell (a tool's next command, every file it opens audited): records
+  // back to back for ~40 ms. Those sent 4 to 12 ms into it are in the log within a few ms, since
+  // the windows after a quiet-spell post start at 2 ms and double (measured: median 5 to 6 ms);
+  // with 20 ms windows from the start they wait for the first window's end (median 16.5 ms).
+  await sleep(50);
+  const burst = await burstToLine(log, `${mark}c`, 40);
+  const mid = burst.filter((r) => r.at >= 4 && r.at < 12).map((r) => r.ms);
+  t.comment(`burst: ${burst.length} records in 40 ms; sent 4-12 ms into it: ${mid.length}, send -> line median ${median(mid).toFixed(2)} ms, max ${sorted(mid)[mid.length - 1].toFixed(2)} ms`);
+  t.ok(mid.length >= 10, 'records sent in that part of the burst');
+  t.ok(median(mid) < 10, `median ${median(mid).toFixed(2)} ms < 10 ms`);
   t.equal(await d.stop(), 0);
 });
+
+/**
+ * Send user records back to back for `forMs`, and note for each when it was sent (ms into the
+ * burst) and how long until its line was in the log (the log is read after every send).
+ */
+async function burstToLine(log: string, mark: string, forMs: number): Promise<{ at: number; ms: number }[]> {
+  const sent: bigint[] = [];
+  const seen: number[] = [];
+  const t0 = process.hrtime.bigint();
+  const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e6;
+  let text = '';
+  const scan = () => {
+    text = readFileSync(log, 'latin1');
+    for (let j = seen.length; j < sent.length && text.includes(`${mark}:${j} `); j++) seen.push(since(sent[j]));
+  };
+  await withControl(async (c) => {
+    for (let i = 0; since(t0) < forMs; i++) {
+      sent.push(process.hrtime.bigint());
+      await c.sendUserMessage(1121, `${mark}:${i} `);
+      scan();
+    }
+    for (const end = Date.now() + 1000; seen.length < sent.length && Date.now() < end;) {
+      await new Promise((r) => setImmediate(r));
+      scan();
+    }
+  });
+  return sent.map((s, i) => ({ at: Number(s - t0) / 1e6, ms: seen[i] ?? Infinity }));
+}

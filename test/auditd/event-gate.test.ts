@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DistinctEvents, EventGate, Gate, noteNotWritten, serialOf } from '../../auditd/event-gate.ts';
+import { DistinctEvents, EventGate, Gate, noteNotWritten, serialOf, stampMsOf } from '../../auditd/event-gate.ts';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 const rec = (serial: number | string) => b(`audit(1764583200.123:${serial}): arch=c000003e syscall=257`);
@@ -13,6 +13,18 @@ t.test('serialOf reads the serial of audit(SEC.MSEC:SERIAL)', async (t) => {
   t.equal(serialOf(b('audit(1764583200.123:12x): x'), 0, 27), -1, 'not a number');
   t.equal(serialOf(b('hello world, no serial here'), 0, 27), -1);
   t.equal(serialOf(rec(42), 0, 22), -1, 'cut before the closing paren');
+});
+
+t.test('stampMsOf reads the event time of audit(SEC.MSEC:SERIAL) in ms', async (t) => {
+  t.equal(stampMsOf(rec(42), 0, rec(42).length), 1764583200123);
+  const padded = Buffer.concat([b('xxxx'), rec(7)]);
+  t.equal(stampMsOf(padded, 4, padded.length), 1764583200123, 'at an offset');
+  t.equal(stampMsOf(b('audit(1764583200.003:1): x'), 0, 25), 1764583200003, 'leading zeros of the ms');
+  t.equal(stampMsOf(b('audit(.123:1): x'), 0, 16), -1, 'no seconds');
+  t.equal(stampMsOf(b('audit(1764583200.12:1): x'), 0, 24), -1, 'two digits of ms');
+  t.equal(stampMsOf(b('audit(17645x3200.123:1): x'), 0, 26), -1, 'not a number');
+  t.equal(stampMsOf(b('hello world, no stamp here'), 0, 26), -1);
+  t.equal(stampMsOf(rec(42), 0, 20), -1, 'cut inside the stamp');
 });
 
 t.test('a whole event follows the decision at its first record', async (t) => {
