@@ -4,7 +4,7 @@
 // Run by `npm install` (after node-gyp) and `npm run build`. From `npm run build` (--rebuild-stale)
 // it first rebuilds an addon older than its source, so a merged native change cannot leave a
 // stale addon behind; without an addon it says so and leaves the loader to explain.
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -22,5 +22,9 @@ if (!existsSync(from)) {
   process.stderr.write(`copy-native: ${fileURLToPath(from)} is not built yet (npm install builds it); not copied\n`);
 } else {
   mkdirSync(dir, { recursive: true });
-  copyFileSync(from, new URL('audit_socket.node', dir));
+  // copy beside, then rename: a running tsauditd has the old file mapped, and one starting now
+  // must never load a half-written one (npm pack runs this build while tests run)
+  const tmp = new URL(`audit_socket.node.${process.pid}.tmp`, dir);
+  copyFileSync(from, tmp);
+  renameSync(tmp, new URL('audit_socket.node', dir));
 }

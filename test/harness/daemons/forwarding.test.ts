@@ -63,7 +63,7 @@ t.test('auditd + audisp-remote through --daemon command', { skip, timeout: 240_0
 
   await t.test('a library scenario, unchanged: the accounting matches the collector\'s log', async (t) => {
     const s = loadScenario(join(PROJECT_ROOT, 'loads/scenarios/steady-openat.yaml'),
-      { daemon: 'command', command: `${WRAPPER} @CONFDIR@ @LOG@`, duration: '5s' });
+      { daemon: 'command', command: `${WRAPPER} @CONFDIR@ @LOG@`, duration: '3s' });
     t.match(s.source.warnings.join('\n'), /daemon\.config flush, freq: not applied/, 'the unapplied config keys are named');
     const o = await runScenario({ scenario: s, outRoot: out, lockWaitMs: 300_000 });
     const ev = o.summary.metrics.events;

@@ -45,7 +45,7 @@ async function runWith(t: Test, name: string, body: string[]): Promise<{ summary
 
 t.test('stall-daemon: the kernel backlog fills while the daemon is stopped, and drains after', { skip }, async (t) => {
   const { summary } = await runWith(t, 'fault-stall', [
-    'duration: 5s', 'daemon: {name: auditd}',
+    'duration: 4s', 'daemon: {name: auditd}',
     'loads: [{generator: open-close, processes: 1, rate: 3000}]',
     'faults: [{kind: stall-daemon, at: 1500ms, for: 1500ms}]',
   ]);
@@ -61,7 +61,7 @@ t.test('stall-daemon: the kernel backlog fills while the daemon is stopped, and 
 
 t.test('crash: the daemon is SIGKILLed and restarted twice; its pid changes, the run goes on', { skip }, async (t) => {
   const { summary, events } = await runWith(t, 'fault-crash', [
-    'duration: 6s', 'daemon: {name: auditd}',
+    'duration: 4500ms', 'daemon: {name: auditd}',
     'loads: [{generator: open-close, processes: 1, rate: 2000}]',
     'faults: [{kind: crash, at: 1s, restart_after: 500ms, repeat: {every: 2s, times: 2}}]',
   ]);
@@ -81,7 +81,7 @@ t.test('crash: the daemon is SIGKILLed and restarted twice; its pid changes, the
 
 t.test('plugin-stall: the dispatcher plugin is stopped and reads nothing, then reads again', { skip }, async (t) => {
   const { summary } = await runWith(t, 'fault-plugin', [
-    'duration: 5s', 'daemon: {name: auditd}',
+    'duration: 4s', 'daemon: {name: auditd}',
     'loads: [{generator: open-close, processes: 1, rate: 2000}]',
     'faults: [{kind: plugin-stall, at: 1500ms, for: 1500ms}]',
   ]);
@@ -95,7 +95,7 @@ t.test('plugin-stall: the dispatcher plugin is stopped and reads nothing, then r
 
 t.test('late-start: the load runs before the daemon exists; it registers later and logs', { skip }, async (t) => {
   const { summary, events } = await runWith(t, 'fault-late', [
-    'duration: 5s', 'daemon: {name: auditd}',
+    'duration: 3500ms', 'daemon: {name: auditd}',
     'loads: [{generator: open-close, processes: 1, rate: 2000}]',
     'faults: [{kind: late-start, at: 1500ms}]',
   ]);
@@ -109,7 +109,7 @@ t.test('late-start: the load runs before the daemon exists; it registers later a
 
 t.test('burst: extra load processes for the window, counted in what the run generated', { skip }, async (t) => {
   const { summary } = await runWith(t, 'fault-burst', [
-    'duration: 4s', 'daemon: {name: auditd}',
+    'duration: 3s', 'daemon: {name: auditd}',
     'loads: [{name: base, generator: open-close, processes: 1, rate: 1000}]',
     'faults: [{kind: burst, at: 1s, for: 1s, generator: open-close, processes: 1, rate: 5000}]',
   ]);
@@ -126,9 +126,9 @@ for (const flush of ['none', 'incremental_async']) {
   t.test(`slow-disk (fuse) with auditd flush ${flush}: the log's writes held to the rate, then each given the latency`, { skip }, async (t) => {
     const rate = 256 * 1024;
     const { summary } = await runWith(t, `fault-slow-${flush.replace('_', '-')}`, [
-      'duration: 6500ms', `daemon: {name: auditd, config: {flush: ${flush}, freq: 50}}`,
+      'duration: 4500ms', `daemon: {name: auditd, config: {flush: ${flush}, freq: 50}}`,
       'loads: [{generator: open-close, processes: 1, rate: 2000}]',
-      'faults: [{kind: slow-disk, at: 1s, for: 2500ms, rate: 256KiB/s}, {kind: slow-disk, at: 4s, for: 2s, latency: 20ms}]',
+      'faults: [{kind: slow-disk, at: 1s, for: 1500ms, rate: 256KiB/s}, {kind: slow-disk, at: 3s, for: 1s, latency: 20ms}]',
     ]);
     const [r, l] = summary.faults as [typeof summary.faults[0], typeof summary.faults[0]];
     t.equal(r.detail.method, 'fuse');
