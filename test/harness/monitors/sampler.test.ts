@@ -53,6 +53,9 @@ t.test('samples at 10 Hz, events for OOM kills and faults, read back', async (t)
   const elapsed = Date.now() - t0;
   const waitBefore = (await audit.getStatus()).backlogWaitTimeActualMs;
   const summary = await sampler.stop();
+  // the fake daemon's stats writer stops with the sampler: left to the teardowns it could fire
+  // after the test's directory is gone (ENOENT out of a timer)
+  clearInterval(statsTimer);
   const self = sampler.selfStats();
   if (self.stalls) {
     t.comment(`${self.stalls} stalled ticks (max ${self.tickUsMax} us); kernel backlog wait total now ${waitBefore} ms: ` +
