@@ -196,8 +196,8 @@ t.test('slow log device, 8 KiB user records and openat events under block: all l
   const N_USER = 1200;
   const SIZE = 8192;
   const HWM_BYTES = 4 * MiB;
-  // the default reserve: it is what carries the queue through the device's stalls. This loop
-  // device under its throttle sometimes holds one write for over a second, while the liveness
+  // the default reserve: it is what carries the queue through the device's stalls. The writer on
+  // this throttled loop device sometimes finishes nothing for a second or more, while the liveness
   // floor goes on taking what kauditd's send needs (up to ~1.6 MiB/s of 8 KiB records); a 2 MiB
   // reserve filled then and queue_full_action dropped (1 run in about 4)
   const RESERVE_BYTES = 8 * MiB;
