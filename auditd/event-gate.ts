@@ -14,16 +14,21 @@
 const A = 0x61; // a
 const COLON = 0x3a;
 const DOT = 0x2e;
+const LPAREN = 0x28;
 const RPAREN = 0x29;
 /** `audit(` + at most 20 digits of seconds + `.` + 3 of ms + `:`: the serial starts by byte 40 */
 const SCAN = 48;
+
+/** does the text buf[start, end) open with a stamp, `audit(`? (its first and sixth bytes) */
+const stamped = (buf: Uint8Array, start: number, end: number): boolean =>
+  end - start >= 10 && buf[start] === A && buf[start + 5] === LPAREN;
 
 /**
  * The serial of a record whose text is buf[start, end): the number after the `:` in the leading
  * `audit(SEC.MSEC:SERIAL)`. -1 when the text does not start that way.
  */
 export function serialOf(buf: Uint8Array, start: number, end: number): number {
-  if (end - start < 10 || buf[start] !== A || buf[start + 5] !== 0x28 /* ( */) return -1;
+  if (!stamped(buf, start, end)) return -1;
   const lim = Math.min(end, start + SCAN);
   let i = start + 6;
   while (i < lim && buf[i] !== COLON) i++;
@@ -46,7 +51,7 @@ export function serialOf(buf: Uint8Array, start: number, end: number): number {
  * clock (one tick: 4 ms at HZ=250) when the syscall starts. -1 when the text does not start that way.
  */
 export function stampMsOf(buf: Uint8Array, start: number, end: number): number {
-  if (end - start < 10 || buf[start] !== A || buf[start + 5] !== 0x28 /* ( */) return -1;
+  if (!stamped(buf, start, end)) return -1;
   const lim = Math.min(end, start + SCAN);
   let sec = 0;
   let i = start + 6;

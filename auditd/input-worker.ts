@@ -351,11 +351,16 @@ function intakeLoop(sock: NativeAuditSocket): void {
     lastReadAt = Date.now();
     lastArrivalAt = got.stamp >= 0 ? Math.min(lastReadAt, got.stamp + STAMP_SLACK_MS) : lastReadAt;
   };
+  /** the last free read filled its batch: more is waiting, read on without a pause */
+  let lastReadFull = false;
+  const readFree = (n: number) => {
+    receive(sock, n, 'free', -1, false);
+    lastReadFull = got.datagrams === n;
+    if (got.datagrams > 0) noteArrival();
+  };
   let pausing = false;
   let fullSince = 0;
   let lastPass = Date.now();
-  /** the last free read filled its batch: more is waiting, read on without a pause */
-  let lastReadFull = false;
   while (!q.stopRequested()) {
     const now = Date.now();
     if (paused && now - lastPass > q.get(B.MAX_PACED_GAP_MS)) q.set(B.MAX_PACED_GAP_MS, now - lastPass);
@@ -411,9 +416,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
         if ((sock.wait(-1, true) & WAIT_READABLE) === 0) continue;
       }
       const quiet = stageRecords === 0 && Date.now() - lastArrivalAt >= QUIET_GAP_MS;
-      receive(sock, plan.n, 'free', -1, false);
-      lastReadFull = got.datagrams === plan.n;
-      if (got.datagrams > 0) noteArrival();
+      readFree(plan.n);
       if (quiet && stageRecords > 0) {
         // the rest of the quiet spell's first event (kauditd sends its records one by one) and what
         // follows it closely; an EOE last with nothing behind it ends a syscall event, and a record
@@ -421,9 +424,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
         const until = Date.now() + QUIET_FOLLOW_MAX_MS;
         for (let left = QUIET_FOLLOW_MAX_MS; !lastReadFull && !endsEvent(got.lastType) && left > 0; left = until - Date.now()) {
           if ((sock.wait(Math.min(QUIET_FOLLOW_MS, left), true) & WAIT_READABLE) === 0) break;
-          receive(sock, plan.n, 'free', -1, false);
-          lastReadFull = got.datagrams === plan.n;
-          if (got.datagrams > 0) noteArrival();
+          readFree(plan.n);
         }
       }
       // below the HWM credit means nothing: it is what the writer did since this read

@@ -30,7 +30,7 @@ export function boostThreads(n: number, skip: number, taskDir = '/proc/self/task
       out.boosted++;
     } catch (err) {
       // a thread that exited meanwhile is no failure
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH' || /ESRCH/.test((err as Error).message)) continue;
+      if ((err as { info?: { code?: string } }).info?.code === 'ESRCH') continue;
       out.error ??= (err as Error).message;
     }
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The whole suite, as `npm test` runs it, in two phases on this two-core VM:
+// The whole suite, as `npm test` runs it, on this two-core VM: one file first, on its own (tap
+// builds its plugins there when it must), then two phases:
 //  1. two lanes at once, one file at a time each: the files listed in PARALLEL (no machine-global
 //     state, nothing measured) and the kernel files listed in BESIDE (they use kernel audit,
 //     cgroups or mounts, but assert exact counts or loose bounds that one busy core does not
@@ -31,6 +32,7 @@ const PARALLEL = [
   'test/auditd/event-gate.test.ts',
   'test/auditd/format.test.ts',
   'test/auditd/input-decode.test.ts',
+  'test/auditd/priority.test.ts',
   'test/auditd/queue.test.ts',
   'test/ci/collect.test.ts',
   'test/ci/workflow-lint.test.ts',
@@ -125,6 +127,14 @@ function fail(message) {
   process.exit(2);
 }
 
+/** Resolves when the child has exited and its output is read: { status, signal, error }. */
+function closed(child) {
+  return new Promise((res) => {
+    child.on('error', (error) => res({ status: null, signal: null, error }));
+    child.on('close', (status, signal) => res({ status, signal, error: null }));
+  });
+}
+
 /** Runs tap and reads the summary it prints last. On a terminal tap writes to it directly (its
  *  live progress) and a copy of its raw TAP goes to a file to read; otherwise (a pipe, CI, where
  *  the reporter prints nothing when it also writes that file) its output passes through here.
@@ -140,21 +150,14 @@ async function tap(label, args, files, { held = false } = {}) {
   if (process.stdout.isTTY && !process.env.CI && !held) {
     const dir = mkdtempSync(join(tmpdir(), 'auditstorm-suite-'));
     const out = join(dir, 'out.tap');
-    r = await new Promise((res) => {
-      const child = spawn(TAP, [...args, '--output-file', out, ...files], { cwd: ROOT, stdio: 'inherit' });
-      child.on('error', (error) => res({ status: null, signal: null, error }));
-      child.on('close', (status, signal) => res({ status, signal, error: null }));
-    });
+    r = await closed(spawn(TAP, [...args, '--output-file', out, ...files], { cwd: ROOT, stdio: 'inherit' }));
     text = existsSync(out) ? readFileSync(out, 'utf8') : '';
     rmSync(dir, { recursive: true, force: true });
   } else {
     const child = spawn(TAP, [...args, ...files], { cwd: ROOT, stdio: ['ignore', 'pipe', held ? 'pipe' : 'inherit'] });
     child.stdout.on('data', (d) => { text += d; if (held) kept += d; else process.stdout.write(d); });
     child.stderr?.on('data', (d) => { kept += d; });
-    r = await new Promise((res) => {
-      child.on('error', (error) => res({ status: null, signal: null, error }));
-      child.on('close', (status, signal) => res({ status, signal, error: null }));
-    });
+    r = await closed(child);
   }
   const line = text.match(/^# \{ total: .*\}$/gm)?.at(-1);
   const summary = line ? Object.fromEntries([...line.matchAll(/(\w+): (\d+)/g)].map((m) => [m[1], Number(m[2])])) : null;

@@ -108,12 +108,12 @@ export interface BenchOptions {
 }
 
 /** Each load's scenario file and the run length the options give it. */
-function loadPlan(load: BenchLoad, o: BenchOptions): { file: string; duration: string | undefined } {
+function loadPlan(load: BenchLoad, o: BenchOptions): { file: string; duration: string | undefined; slow: boolean } {
   switch (load) {
-    case 'full': return { file: BENCH_SCENARIO, duration: o.duration };
-    case 'moderate': return { file: MODERATE_SCENARIO, duration: o.moderateDuration };
-    case 'idle': return { file: IDLE_SCENARIO, duration: o.idleDuration };
-    default: return { file: SLOW_SCENARIOS[load], duration: o.slowDuration };
+    case 'full': return { file: BENCH_SCENARIO, duration: o.duration, slow: false };
+    case 'moderate': return { file: MODERATE_SCENARIO, duration: o.moderateDuration, slow: false };
+    case 'idle': return { file: IDLE_SCENARIO, duration: o.idleDuration, slow: false };
+    default: return { file: SLOW_SCENARIOS[load], duration: o.slowDuration, slow: true };
   }
 }
 
@@ -121,8 +121,7 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
   const [{ loadScenario }, { runScenario }] = await Promise.all([import('../scenario/load-scenario.ts'), import('../run/run-scenario.ts')]);
   const rows: BenchRow[] = [];
   const runOne = async (daemon: DaemonKind, load: BenchLoad, round: number) => {
-    const slow = load in SLOW_SCENARIOS;
-    const { file, duration } = loadPlan(load, o);
+    const { file, duration, slow } = loadPlan(load, o);
     // tsauditd under its default policy, block, in every load (the slow-disk scenarios name it too)
     const scenario = loadScenario(file, { daemon, duration, ...(daemon === 'tsauditd' ? { policy: 'block' as const } : {}) });
     const out = await runScenario({ scenario, outRoot: o.outRoot, lockWaitMs: 600_000 });
