@@ -115,8 +115,8 @@ t.test('a record made on a quiet system is in the log within a few ms (the input
   const apart = await sendToLine(log, `${mark}a`, N, 40);
   t.comment(`send -> line in the log, ${N} records 40 ms apart: median ${median(apart).toFixed(2)} ms, max ${sorted(apart)[N - 1].toFixed(2)} ms`);
   t.equal(apart.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
-  // Without the quiet-spell rule each record waits out the input thread's 20 ms coalescing window
-  // (a median of 20 ms or more); with it ~1 ms on an idle machine, a few ms when other work
+  // Without the quiet-spell rule each record waits out the input thread's 40 ms coalescing window
+  // (a median of 40 ms or more); with it ~1 ms on an idle machine, a few ms when other work
   // competes for the 2 cores.
   t.ok(median(apart) < 10, `median ${median(apart).toFixed(2)} ms < 10 ms`);
 
