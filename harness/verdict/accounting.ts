@@ -142,7 +142,7 @@ export function accountEvents(i: AccountingInputs): EventAccounting {
   const method: EventAccounting['method'] = {
     generated: 'sum of the audited syscalls (user-range records) each load process reported',
     logged: 'distinct serials in the log whose SYSCALL or user-range record has the run\'s auid (the LOGIN event of each load setting its auid excluded)',
-    incomplete: 'logged events missing a record the kernel emits for them: PATH items=0..N-1 per the SYSCALL\'s items=N, and PROCTITLE',
+    incomplete: 'logged events missing a record the kernel emits for them: PATH items=0..N-1 per the SYSCALL\'s items=N, PROCTITLE, and CWD when a PATH names a path',
     kernelCounted: 'delta of the kernel\'s lost counter over the run\'s window: records of any auid, an upper bound of events',
     kernelDropped: kernelDroppedHow,
     kernelDroppedUnattributed: `records: ${kernel.suppressed} hidden by printk's rate limit (callbacks suppressed) + ${kernel.missedKmsgRecords} kernel-log records overwritten before they were read; an upper bound of events`,

@@ -69,6 +69,8 @@ interface OpenEvent {
   paths: number;
   proctitle: number;
   cwd: number;
+  /** a PATH record of the event names a path (its name is not `(null)`) */
+  named: boolean;
   dupRecords: number;
 }
 
@@ -77,9 +79,13 @@ const NONE = -1;
 /**
  * Completeness, for the records the kernel emits per event (kernel/auditsc.c, audit_log_exit):
  *  - a syscall event is its SYSCALL record (`items=N`), exactly N PATH records (item=0..N-1),
- *    and a PROCTITLE record (always emitted for a syscall event). CWD and the auxiliary records
- *    (EXECVE, SOCKADDR, FD_PAIR, ...) are not announced by the SYSCALL record, so their absence
- *    cannot be told from their not being due; EOE is not written by auditd.
+ *    and a PROCTITLE record (always emitted for a syscall event);
+ *  - and a CWD record when a PATH record names a path: the kernel logs CWD whenever it took the
+ *    task's working directory for the event, which it does for every name it records (in
+ *    `audit_alloc_name` on 6.x kernels, in `__audit_getname` for a name copied from user space on
+ *    older ones). A PATH with `name=(null)` alone may come without one, so it asks for none.
+ *    The auxiliary records (EXECVE, SOCKADDR, FD_PAIR, ...) are not announced by any record, so
+ *    their absence cannot be told from their not being due; EOE is not written by auditd.
  *  - a user-range event is its one record.
  */
 function missingPaths(ev: OpenEvent): number {
@@ -94,23 +100,30 @@ function missingProctitle(ev: OpenEvent): number {
   return ev.syscall && ev.proctitle === 0 ? 1 : 0;
 }
 
+function missingCwd(ev: OpenEvent): number {
+  return ev.syscall && ev.named && ev.cwd === 0 ? 1 : 0;
+}
+
 /** A record's fields, read by key: from its text, or in place from the log's bytes. */
 interface Fields {
   int(key: Key): number;
   /** the value of `key` is exactly `text` */
   is(key: Key, text: string): boolean;
+  /** the record has the field `key` */
+  has(key: Key): boolean;
   /** the fields as text (made only where one is needed: rare records) */
   text(): string;
 }
 
 interface Key { name: string; needle: Uint8Array }
 const key = (name: string): Key => ({ name, needle: Buffer.from(`${name}=`) });
-const AUID = key('auid'), PID = key('pid'), PPID = key('ppid'), ITEMS = key('items'), ITEM = key('item');
+const AUID = key('auid'), PID = key('pid'), PPID = key('ppid'), ITEMS = key('items'), ITEM = key('item'), NAME = key('name');
 
 class TextFields implements Fields {
   body = '';
   int(k: Key): number { return intValue(fieldValue(this.body, k.name)); }
   is(k: Key, text: string): boolean { return fieldValue(this.body, k.name) === text; }
+  has(k: Key): boolean { return fieldValue(this.body, k.name) !== null; }
   text(): string { return this.body; }
 }
 
@@ -145,6 +158,7 @@ class ByteFields implements Fields {
     for (let i = 0; i < text.length; i++) if (this.buf[s + i] !== text.charCodeAt(i)) return false;
     return true;
   }
+  has(k: Key): boolean { return fieldValueStart(this.buf, this.start, this.end, k.needle) >= 0; }
   text(): string { return decode(this.buf, this.start, this.end); }
 }
 
@@ -307,9 +321,9 @@ export class LogScanner {
         this.late(t, serial);
         return;
       }
-      ev = this.spare.pop() ?? { sec: 0, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, dupRecords: 0 };
+      ev = this.spare.pop() ?? { sec: 0, syscall: 0, user: false, login: false, ours: false, pid: NONE, ppid: NONE, items: 0, pathBits: 0, paths: 0, proctitle: 0, cwd: 0, named: false, dupRecords: 0 };
       ev.sec = sec; ev.syscall = 0; ev.user = false; ev.login = false; ev.ours = false; ev.pid = NONE; ev.ppid = NONE;
-      ev.items = 0; ev.pathBits = 0; ev.paths = 0; ev.proctitle = 0; ev.cwd = 0; ev.dupRecords = 0;
+      ev.items = 0; ev.pathBits = 0; ev.paths = 0; ev.proctitle = 0; ev.cwd = 0; ev.named = false; ev.dupRecords = 0;
       this.open.set(serial, ev);
       this.order[this.tail] = serial;
       this.tail = (this.tail + 1) % this.order.length;
@@ -331,6 +345,7 @@ export class LogScanner {
         ev.pathBits |= bit;
       }
       ev.paths++;
+      if (!ev.named && fields.has(NAME) && !fields.is(NAME, '(null)')) ev.named = true;
     } else if (t === RecordType.PROCTITLE) {
       if (ev.proctitle++) ev.dupRecords++;
     } else if (t === RecordType.CWD) {
@@ -385,12 +400,13 @@ export class LogScanner {
       o.duplicateRecords += ev.dupRecords;
       if (this.dupSerials.add(serial)) o.duplicates++;
     }
-    const paths = missingPaths(ev), proctitle = missingProctitle(ev);
-    if (paths || proctitle) {
+    const paths = missingPaths(ev), proctitle = missingProctitle(ev), cwd = missingCwd(ev);
+    if (paths || proctitle || cwd) {
       o.incomplete++;
       o.incompleteSerials.add(serial);
       if (paths) o.missingRecords.PATH = (o.missingRecords.PATH ?? 0) + paths;
       if (proctitle) o.missingRecords.PROCTITLE = (o.missingRecords.PROCTITLE ?? 0) + proctitle;
+      if (cwd) o.missingRecords.CWD = (o.missingRecords.CWD ?? 0) + cwd;
     } else {
       o.complete++;
     }

@@ -97,9 +97,26 @@ t.test('counts the run\'s events only, complete and not', async (t) => {
   t.equal(c.byLoadPid.get(PID), 5);
 });
 
+t.test('a PATH record that names a path makes CWD due (the kernel takes the working directory for every name it records)', async (t) => {
+  const path = (serial: number, name: string) => `type=PATH msg=${stamp(serial)}: item=0 name=${name} inode=1 dev=08:01 mode=0100644`;
+  const c = scan([
+    ...event(1), // SYSCALL, CWD, PATH, PROCTITLE: complete
+    ...event(2, { parts: ['SYSCALL', 'PATH', 'PROCTITLE'] }), // name="/tmp/x", no CWD
+    `type=SYSCALL msg=${stamp(3)}: ${body('SYSCALL', AUID)}`, path(3, '(null)'), `type=PROCTITLE msg=${stamp(3)}: proctitle=6E`,
+    `type=SYSCALL msg=${stamp(4)}: ${body('SYSCALL', AUID)}`, path(4, '2F746D702F6120622063'), `type=PROCTITLE msg=${stamp(4)}: proctitle=6E`,
+    `type=SYSCALL msg=${stamp(5)}: ${body('SYSCALL', AUID, 0)}`, `type=PROCTITLE msg=${stamp(5)}: proctitle=6E`, // items=0, no name
+  ]);
+  t.equal(c.events, 5);
+  t.equal(c.complete, 3, 'events 1, 3 (name=(null) alone) and 5 (no PATH)');
+  t.equal(c.incomplete, 2, 'events 2 and 4 (a hex-encoded name) lack their CWD');
+  t.same([...c.incompleteSerials], [2, 4]);
+  t.same(c.missingRecords, { CWD: 2 });
+});
+
 t.test('completeness follows items=N: each PATH item is due, once', async (t) => {
   const two = (serial: number, items: number[]) => [
     `type=SYSCALL msg=${stamp(serial)}: ${body('SYSCALL', AUID, 2)}`,
+    `type=CWD msg=${stamp(serial)}: ${body('CWD', AUID)}`,
     ...items.map((i) => `type=PATH msg=${stamp(serial)}: ${body('PATH', AUID, 2, i)}`),
     `type=PROCTITLE msg=${stamp(serial)}: proctitle=6E`,
   ];
