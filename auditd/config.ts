@@ -127,7 +127,7 @@ export function defaultConfig(configDir: string): DaemonConfig {
     queueReserve: 4096,
     queueReserveBytes: 8 * 1024 * 1024,
     queueFullAction: 'drop',
-    queueFloorMs: 25,
+    queueFloorMs: 2,
     statsFile: join(dir, 'tsauditd.stats.json'),
     statsIntervalMs: 100,
     stateFile: join(dir, 'tsauditd.state'),

@@ -176,6 +176,19 @@ function batchBuffer(capacity: number): SharedArrayBuffer {
   return b;
 }
 
+/**
+ * Staged records are due for posting once the oldest has waited a window or the stage is half
+ * full. The floor's reads (a few records every few ms while the writer gives no credit) are
+ * posted this way: the writer is behind anyway, and a message per pass cost more than the pass.
+ */
+function stageDue(now: number): boolean {
+  return stageRecords > 0 && (now - stagedAt >= COALESCE_MS || stageUsed >= stageCap / 2);
+}
+
+function untilStageDue(now: number): number {
+  return stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : Infinity;
+}
+
 /** Post what is staged as one batch, in a buffer of its size class (reused when one is spare). */
 function flushStage(): void {
   if (stageRecords === 0) return;
@@ -377,11 +390,11 @@ function intakeLoop(sock: NativeAuditSocket): void {
     // suspend holds until SIGUSR2: read everything, admit no new event
     if (Atomics.load(q.i32, I.SUSPENDED) === 1 && plan.mode !== 'free') plan = { mode: 'full', n: batchMax };
     if (plan.mode === 'wait') {
-      flushStage();
+      if (stageDue(now)) flushStage();
       setPaused(true);
       if (limits.policy === 'pause') pausing = true;
       noteChanged();
-      sock.wait(Math.max(1, Math.ceil(plan.ms)), false);
+      sock.wait(Math.max(1, Math.ceil(Math.min(plan.ms, untilStageDue(now)))), false);
       continue;
     }
     pausing = false;
@@ -395,7 +408,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     if (plan.mode === 'floor') {
       floorRead(sock, plan.n);
       noteArrival();
-      flushStage();
+      if (stageDue(Date.now())) flushStage();
       continue;
     }
     if (plan.mode === 'free') {
@@ -459,38 +472,32 @@ function intakeLoop(sock: NativeAuditSocket): void {
 }
 
 /**
- * The liveness floor: kauditd's send waits only while our receive buffer is too full for the skb
- * it holds, so take records one at a time until that send has gone through, and no further: the
- * least of the reserve that keeps its send from timing out. Nothing to do when the buffer has room
- * for the largest record. Room is bytes, not records: with small records ahead of a big one, a few
- * small reads free too little, and the big record's send gives up after 100 ms (measured: at most
- * 8 records per pass, with 8 KiB user records behind openat records, timed out 3 to 12 times in a
- * few seconds). Each read lets kauditd in at once if its skb now fits, so the pass stops as soon
- * as the unread bytes show an arrival, or once it has read the largest record's worth (enough for
- * any skb), or at `max` records.
+ * The liveness floor, one pass every `queue_floor_ms` while the writer gives no credit: kauditd's
+ * send waits only while our receive buffer is too full for the skb it holds, so take one record
+ * (its skb's truesize is then free) unless the buffer has room for the largest record. One record
+ * a pass and a short period, rather than a few records a pass and a long one: each pass lets a
+ * send through, and between passes the kernel's backlog stays over its limit once a caller has
+ * refilled it, which is when a caller whose backlog_wait_time runs out loses its record (the
+ * kernel wakes one waiter per pass of its queue, so the others time out; see docs/tsauditd.md).
+ * Room is bytes: small records ahead of a big one free a little each pass, and the big one's
+ * send goes through after a few passes, well inside kauditd's 100 ms.
  */
 function floorRead(sock: NativeAuditSocket, max: number): void {
-  let readBytes = 0;
-  let before = -1; // unread bytes before the last read, -1: no read yet
-  let lastLen = 0;
-  for (let taken = 0; taken <= max; taken++) {
-    let m: [number, number, number];
-    try {
-      m = sock.meminfo();
-    } catch {
-      m = [Number.MAX_SAFE_INTEGER, 0, 0];
-    }
-    if (before >= 0) {
-      // without an arrival the read freed its skb's truesize (at least its length)
-      if (m[0] > before - lastLen) return; // kauditd's send went through
-      if (2 * (before - m[0]) > skbRoom) skbRoom = 2 * (before - m[0]);
-    }
-    if (m[0] + skbRoom <= m[1] || readBytes >= skbRoom || taken === max) return;
-    receive(sock, 1, 'floor', -1, false);
-    if (got.datagrams === 0) return;
-    before = m[0];
-    lastLen = lengths[0];
-    readBytes += lastLen;
+  if (max <= 0) return;
+  const before = meminfoOf(sock);
+  if (before[0] + skbRoom <= before[1]) return;
+  receive(sock, 1, 'floor', -1, false);
+  if (got.datagrams === 0) return;
+  // without an arrival meanwhile, the read freed its skb's truesize
+  const freed = before[0] - meminfoOf(sock)[0];
+  if (2 * freed > skbRoom) skbRoom = 2 * freed;
+}
+
+function meminfoOf(sock: NativeAuditSocket): [number, number, number] {
+  try {
+    return sock.meminfo();
+  } catch {
+    return [Number.MAX_SAFE_INTEGER, 0, 0];
   }
 }
 
