@@ -7,8 +7,8 @@
 //
 // `block` paces the intake instead of stopping it (see intakePlan): below the HWM the input
 // thread reads freely; at the HWM it reads only as many records as the writer finished since its
-// last read (credit), and when no credit came for floorMs it reads a few records anyway into a
-// bounded reserve, so the kernel's send to our socket never waits the 100 ms after which kauditd
+// last read (credit), and when no credit came for floorMs it reads one record anyway into a
+// bounded reserve (every floorMs while none comes), so the kernel's send to our socket never waits the 100 ms after which kauditd
 // gives up on it (and, on kernels booted without audit=1, later frees records uncounted). The
 // kernel's backlog then fills and the audited callers wait in audit_log_start. Only when the
 // reserve is full too (the writer has stopped) does queue_full_action apply.
@@ -215,7 +215,7 @@ export function atLowWater(records: number, bytes: number, l: QueueLimits): bool
  * What the input thread does next:
  * - free:   read up to n records, waiting on the socket as long as it takes
  * - credit: at the HWM; read up to n (the writer finished that many since the last read)
- * - floor:  at the HWM, no credit for floorMs: read up to n into the reserve
+ * - floor:  at the HWM, no credit for floorMs: read one record into the reserve (n: room left)
  * - full:   the reserve is full too: read up to n, queue_full_action decides on new events
  * - wait:   sleep up to ms (woken early by credit, the LWM, a limit change or stop); read nothing
  * `pausing`: the old `pause` policy is between its HWM and LWM.
