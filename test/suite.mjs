@@ -48,6 +48,7 @@ const PARALLEL = [
   'test/harness/faults/timeline.test.ts',
   'test/harness/host/cgroup-detect.test.ts',
   'test/harness/host/cgroup-v2.test.ts',
+  'test/harness/host/lock.test.ts',
   'test/harness/host/printk.test.ts',
   'test/harness/input/bad-input.test.ts',
   'test/harness/input/fuzz.test.ts',

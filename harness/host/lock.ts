@@ -1,6 +1,7 @@
 // One user of kernel audit per machine: an exclusive lock file naming its holder.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cgroupStateDir } from './cgroup-state.ts';
 import { lockPath, stateDir } from './paths.ts';
 import { isAlive, procCommand, selfIdentity, type ProcIdentity } from './proc-identity.ts';
 
@@ -44,10 +45,18 @@ function tryAcquire(): Lock | ProcIdentity {
           if (released) return;
           released = true;
           const holder = readHolder();
-          if (holder?.pid === me.pid) unlinkSync(lockPath());
+          if (holder?.pid === me.pid) {
+            unlinkSync(lockPath());
+            removeEmptyStateDir();
+          }
         },
       };
     } catch (err) {
+      // the directory was removed by a holder releasing its lock just now: make it again
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        mkdirSync(stateDir(), { recursive: true });
+        continue;
+      }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readHolder();
       // A lock whose holder died (SIGKILL) is stale: the state file, not the lock, carries
@@ -57,6 +66,18 @@ function tryAcquire(): Lock | ProcIdentity {
     }
   }
   return readHolder() ?? { pid: 0, startTime: 0 };
+}
+
+/** Between runs the state directory holds nothing, so /run is left as it was found. A state file
+ *  or a cgroup record still in it (what `reset` needs after a kill) keeps it: rmdir refuses. */
+function removeEmptyStateDir(): void {
+  for (const dir of [cgroupStateDir(), stateDir()]) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty, or not there
+    }
+  }
 }
 
 export async function acquireLock(options: LockOptions = {}): Promise<Lock> {
