@@ -4,12 +4,13 @@
 // where servers spend their time) and idle (registered, nothing arrives: idle RSS and CPU). Then
 // the slow-disk scenarios (slow-writer, runaway-queue: an openat storm against a throttled log
 // device, the same disk and flush for both daemons): logged events/s, and whether tsauditd's
-// block lost anything. Then the CLI's start-up time. Prints each figure for both daemons and the ratio tsauditd/auditd
+// block lost anything. Then the CLI's start-up time and the harness's own sampling cost. Prints each figure for both daemons and the ratio tsauditd/auditd
 // next to its target. A benchmark: it prints, it does not fail.
 import { spawnSync } from 'node:child_process';
 import type { RunSummary } from '../run/run-scenario.ts';
 import { eventsMissing } from '../verdict/accounting.ts';
 import { packageFile } from '../../lib/paths.ts';
+import type { SamplerCost } from './sampler-cost.ts';
 
 export const BENCH_SCENARIO = packageFile('loads/bench/openat-max.yaml');
 export const MODERATE_SCENARIO = packageFile('loads/bench/openat-moderate.yaml');
@@ -57,6 +58,8 @@ export interface BenchResult {
   rows: BenchRow[];
   median: Record<DaemonKind, Record<'full' | 'moderate' | 'idle', Medians> & Partial<Record<SlowLoad, Medians>>>;
   cli: CliTiming[];
+  /** the full sampler at 10 Hz, in % of one core (absent in results from before it was measured) */
+  sampler?: SamplerCost;
 }
 
 const median = (xs: number[]) => {
@@ -139,6 +142,9 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
   for (const daemon of ['tsauditd', 'auditd'] as const) await runOne(daemon, 'idle', 1);
   const cli = [timeCli(['--help']), timeCli(['validate', 'steady-openat'])];
   for (const c of cli) o.log(`${c.command}: median ${c.medianSec.toFixed(3)} s of ${c.runs}`);
+  const { samplerCost } = await import('./sampler-cost.ts');
+  const sampler = await samplerCost();
+  o.log(`sampler at 10 Hz: ${sampler.pct.toFixed(2)}% of one core over ${sampler.seconds.toFixed(1)} s, ${sampler.ticks} ticks, mean tick ${Math.round(sampler.meanTickUs)} us`);
 
   const med = (d: DaemonKind, l: BenchLoad) => {
     const rs = rows.filter((r) => r.daemon === d && r.load === l);
@@ -152,7 +158,7 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
     full: med(d, 'full'), moderate: med(d, 'moderate'), idle: med(d, 'idle'),
     ...Object.fromEntries(SLOW_LOADS.map((l) => [l, med(d, l)])),
   });
-  return { rows, median: { tsauditd: both('tsauditd'), auditd: both('auditd') }, cli };
+  return { rows, median: { tsauditd: both('tsauditd'), auditd: both('auditd') }, cli, sampler };
 }
 
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
@@ -207,6 +213,8 @@ export function formatBench(r: BenchResult): string {
       (worstBound ? ` (closest: ${worstBound.load} round ${worstBound.round}, peak ${mib(worstBound.peakRssBytes)} vs ${worstBound.rssBoundBytes === null ? 'no bound' : mib(worstBound.rssBoundBytes)})` : ''),
     ...slowLines(r, line, ratio, verdict),
     ...r.cli.map((c) => `${`${c.command}:`.padEnd(36)} median ${c.medianSec.toFixed(3)} s of ${c.runs} runs; target < 0.3 s: ${verdict(c.medianSec < 0.3)}`),
+    ...(r.sampler ? [`${'sampler at 10 Hz (harness):'.padEnd(36)} ${r.sampler.pct.toFixed(2)}% of one core, ${r.sampler.ticks} ticks in ${r.sampler.seconds.toFixed(1)} s; ` +
+      `target < 3%: ${verdict(r.sampler.pct < 3)}`] : []),
   ];
   return lines.join('\n');
 }

@@ -29,6 +29,13 @@ t.test('ratios of the medians and met targets', async (t) => {
   t.match(text, /auditstorm --help:\s+median 0\.100 s of 10 runs; target < 0\.3 s: met/);
 });
 
+t.test("the sampler's own cost, beside its target", async (t) => {
+  const at = (pct: number) => formatBench({ ...result(0.5, 50 * MiB, 70 * MiB, 0.1), sampler: { pct, ticks: 51, meanTickUs: 900, maxTickUs: 2000, stalls: 0, seconds: 5.02 } });
+  t.match(at(1.25), /sampler at 10 Hz \(harness\):\s+1\.25% of one core, 51 ticks in 5\.0 s; target < 3%: met/);
+  t.match(at(3.5), /target < 3%: NOT met/);
+  t.notMatch(formatBench(result(0.5, 50 * MiB, 70 * MiB, 0.1)), /sampler at/, 'no line for a result without the measurement');
+});
+
 t.test('each missed target says NOT met', async (t) => {
   const text = formatBench(result(0.7, 61 * MiB, 61 * MiB + 33 * MiB, 0.31));
   t.match(text, /CPU s per 100k events\s+0\.70\s+1\.00\s+0\.70x\s+<= 0\.6x: NOT met/);
