@@ -11,7 +11,7 @@ import { readlinkSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openAuditSocket, WAIT_READABLE, type NativeAuditSocket } from './native/audit-socket.ts';
 import { batchCapacity, classifyDatagram, NLMSG_HDRLEN, RECORD_HEADER, recordTextEnd, recordType } from './input-decode.ts';
-import { admitsNewEvent, B, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
+import { admitsNewEvent, B, FLOOR_BYTES_PER_MS, I, intakePlan, QueueState, WorkerState, type IntakePlan } from './queue.ts';
 import { EventGate, isAdmitted, isNewEvent, serialOf, stampMsOf } from './event-gate.ts';
 import { AuditMsg, encodeNlmsg, encodeStatus, NLM_F_ACK, NLM_F_REQUEST, StatusMask } from '../harness/kernel/codec.ts';
 
@@ -374,6 +374,8 @@ function intakeLoop(sock: NativeAuditSocket): void {
   };
   let pausing = false;
   let fullSince = 0;
+  /** the floor's byte pace (FLOOR_BYTES_PER_MS) after its last pass */
+  let floorPaceMs = 0;
   let lastPass = Date.now();
   while (!q.stopRequested()) {
     const now = Date.now();
@@ -385,7 +387,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
     creditRecords += c.records;
     creditBytes += c.bytes;
     let plan = intakePlan({
-      records: q.records(), bytes: q.bytes(), creditRecords, creditBytes, msSinceRead: now - lastReadAt, pausing,
+      records: q.records(), bytes: q.bytes(), creditRecords, creditBytes, msSinceRead: now - lastReadAt, floorPaceMs, pausing,
     }, limits, batchMax);
     // suspend holds until SIGUSR2: read everything, admit no new event
     if (Atomics.load(q.i32, I.SUSPENDED) === 1 && plan.mode !== 'free') plan = { mode: 'full', n: batchMax };
@@ -405,8 +407,9 @@ function intakeLoop(sock: NativeAuditSocket): void {
         reportFull(limits.fullAction);
       }
     } else fullSince = 0;
+    if (plan.mode !== 'floor') floorPaceMs = 0;
     if (plan.mode === 'floor') {
-      floorRead(sock, plan.n);
+      floorPaceMs = floorRead(sock, plan.n) / FLOOR_BYTES_PER_MS;
       noteArrival();
       if (stageDue(Date.now())) flushStage();
       continue;
@@ -480,17 +483,19 @@ function intakeLoop(sock: NativeAuditSocket): void {
  * refilled it, which is when a caller whose backlog_wait_time runs out loses its record (the
  * kernel wakes one waiter per pass of its queue, so the others time out; see docs/tsauditd.md).
  * Room is bytes: small records ahead of a big one free a little each pass, and the big one's
- * send goes through after a few passes, well inside kauditd's 100 ms.
+ * send goes through after a few passes, well inside kauditd's 100 ms. Returns the bytes taken
+ * (the next pass waits for them at FLOOR_BYTES_PER_MS).
  */
-function floorRead(sock: NativeAuditSocket, max: number): void {
-  if (max <= 0) return;
+function floorRead(sock: NativeAuditSocket, max: number): number {
+  if (max <= 0) return 0;
   const before = meminfoOf(sock);
-  if (before[0] + skbRoom <= before[1]) return;
+  if (before[0] + skbRoom <= before[1]) return 0;
   receive(sock, 1, 'floor', -1, false);
-  if (got.datagrams === 0) return;
+  if (got.datagrams === 0) return 0;
   // without an arrival meanwhile, the read freed its skb's truesize
   const freed = before[0] - meminfoOf(sock)[0];
   if (2 * freed > skbRoom) skbRoom = 2 * freed;
+  return got.bytes;
 }
 
 function meminfoOf(sock: NativeAuditSocket): [number, number, number] {

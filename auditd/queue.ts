@@ -232,8 +232,14 @@ export interface IntakeState {
   creditBytes: number;
   /** since the last read that took records */
   msSinceRead: number;
+  /** the floor's byte pace: the last floor pass's bytes at FLOOR_BYTES_PER_MS (0: none) */
+  floorPaceMs?: number;
   pausing: boolean;
 }
+
+/** The liveness floor takes at most about 1 MiB a second: big records (an 8 KiB one every 8 ms)
+ *  would otherwise fill the reserve at a record per queue_floor_ms while the writer stalls. */
+export const FLOOR_BYTES_PER_MS = 1024 * 1024 / 1000;
 
 export function intakePlan(s: IntakeState, l: QueueLimits, batch: number): IntakePlan {
   if (l.policy === 'drop' || l.policy === 'unbounded') return { mode: 'free', n: batch };
@@ -246,9 +252,10 @@ export function intakePlan(s: IntakeState, l: QueueLimits, batch: number): Intak
   if (s.records >= l.hwm + l.reserve || s.bytes >= l.hwmBytes + l.reserveBytes) {
     return { mode: 'full', n: batch };
   }
-  if (s.msSinceRead < l.floorMs) return { mode: 'wait', ms: l.floorMs - s.msSinceRead };
-  // at most a batch: the input thread stops as soon as the socket has room for the largest record
-  // (a fixed record count is not enough: 8 small records free no room for one 8 KiB record)
+  const floorAfter = Math.max(l.floorMs, s.floorPaceMs ?? 0);
+  if (s.msSinceRead < floorAfter) return { mode: 'wait', ms: floorAfter - s.msSinceRead };
+  // one record a pass (the input thread reads none while the socket has room for the largest
+  // record); n is the room left in the reserve
   return { mode: 'floor', n: Math.min(batch, l.hwm + l.reserve - s.records) };
 }
 

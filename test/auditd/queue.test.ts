@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
 import {
-  admitsNewEvent, atHighWater, atLowWater, B, I, intakePlan, QueueState, type IntakeState, type QueueLimits,
+  admitsNewEvent, atHighWater, atLowWater, B, FLOOR_BYTES_PER_MS, I, intakePlan, QueueState, type IntakeState, type QueueLimits,
 } from '../../auditd/queue.ts';
 
 const block: QueueLimits = {
@@ -34,6 +34,13 @@ t.test('block at the HWM: credit, then the liveness floor, then full; never "sto
   t.same(intakePlan(st({ records: 100, msSinceRead: 10 }), block, 64), { mode: 'wait', ms: 15 }, 'no credit yet: wait for it, until the floor');
   t.same(intakePlan(st({ records: 100, msSinceRead: 25 }), block, 64), { mode: 'floor', n: 40 }, 'floor: up to a batch into the reserve (the input thread stops once the socket has room)');
   t.same(intakePlan(st({ records: 136, msSinceRead: 30 }), block, 64), { mode: 'floor', n: 4 }, 'floor never reads past the reserve');
+  // the floor's byte pace: after a pass that took an 8 KiB record, the next waits 8 ms (1 MiB/s),
+  // longer than floorMs; after a small one, floorMs rules
+  const pace = 8192 / FLOOR_BYTES_PER_MS;
+  t.same(intakePlan(st({ records: 100, msSinceRead: 25, floorPaceMs: 40 }), block, 64), { mode: 'wait', ms: 15 }, 'a big pass: wait out its pace');
+  t.same(intakePlan(st({ records: 100, msSinceRead: 40, floorPaceMs: 40 }), block, 64), { mode: 'floor', n: 40 });
+  t.same(intakePlan(st({ records: 100, msSinceRead: 25, floorPaceMs: 0.4 }), block, 64), { mode: 'floor', n: 40 }, 'a small pass: floorMs rules');
+  t.ok(pace > 7.8 && pace < 7.9, `an 8 KiB record paces the floor by ${pace.toFixed(2)} ms`);
   t.same(intakePlan(st({ records: 140, msSinceRead: 0 }), block, 64), { mode: 'full', n: 64 }, 'reserve full (records): read on, queue_full_action decides');
   t.same(intakePlan(st({ records: 100, bytes: 14000, msSinceRead: 0 }), block, 64), { mode: 'full', n: 64 }, 'reserve full (bytes)');
   t.same(intakePlan(st({ records: 140, creditRecords: 1, creditBytes: 10 }), block, 64), { mode: 'credit', n: 1 }, 'credit comes first even with the reserve full');
