@@ -179,14 +179,15 @@ function batchBuffer(capacity: number): SharedArrayBuffer {
 /**
  * Staged records are due for posting once the oldest has waited a window or the stage is half
  * full. The floor's reads (one record every few ms while the writer gives no credit) are posted
- * this way: the writer is behind anyway, and a message per pass cost more than the pass.
+ * this way too: the writer is behind anyway, and a message per pass cost more than the pass.
  */
-function stageDue(now: number): boolean {
-  return stageRecords > 0 && (now - stagedAt >= COALESCE_MS || stageUsed >= stageCap / 2);
+function stageDue(now: number, windowMs = COALESCE_MS): boolean {
+  return stageRecords > 0 && (now - stagedAt >= windowMs || stageUsed >= stageCap / 2);
 }
 
-function untilStageDue(now: number): number {
-  return stageRecords > 0 ? Math.max(0, COALESCE_MS - (now - stagedAt)) : Infinity;
+/** ms until the staged records are due by age (Infinity when nothing is staged) */
+function untilStageDue(now: number, windowMs = COALESCE_MS): number {
+  return stageRecords > 0 ? Math.max(0, windowMs - (now - stagedAt)) : Infinity;
 }
 
 /** Post what is staged as one batch, in a buffer of its size class (reused when one is spare). */
@@ -407,13 +408,13 @@ function intakeLoop(sock: NativeAuditSocket): void {
         reportFull(limits.fullAction);
       }
     } else fullSince = 0;
-    if (plan.mode !== 'floor') floorPaceMs = 0;
     if (plan.mode === 'floor') {
       floorPaceMs = floorRead(sock, plan.n) / FLOOR_BYTES_PER_MS;
       noteArrival();
       if (stageDue(Date.now())) flushStage();
       continue;
     }
+    floorPaceMs = 0;
     if (plan.mode === 'free') {
       // Below the HWM: sleep in poll() until the first record arrives, then leave the socket alone
       // for the rest of the coalescing window (only a wake: stop, limits, suspend) and take
@@ -422,7 +423,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
       // reading at once.
       if (stageRecords > 0 && !lastReadFull) {
-        const left = windowMs - (now - stagedAt);
+        const left = untilStageDue(now, windowMs);
         if (left > 0) {
           noteChanged();
           sock.wait(left, false);
@@ -447,7 +448,7 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // below the HWM credit means nothing: it is what the writer did since this read
       creditRecords = 0;
       creditBytes = 0;
-      if (stageUsed >= stageCap / 2 || (!lastReadFull && stageRecords > 0 && (quiet || Date.now() - stagedAt >= windowMs))) {
+      if (stageUsed >= stageCap / 2 || (!lastReadFull && (quiet ? stageRecords > 0 : stageDue(Date.now(), windowMs)))) {
         if (quiet) {
           q.add(B.PROMPT_POSTS, 1);
           windowMs = FIRST_WINDOW_MS;

@@ -1,17 +1,19 @@
 // The queue between the input thread and the output side, and its intake policy.
 //
-// The records themselves travel in batch buffers (SharedArrayBuffers, posted and sent back); what is shared is the
-// accounting: the input thread adds a batch's records/bytes when it takes them from the socket,
-// the main thread subtracts them after the output side has taken the batch, and adds what it
-// finished to the CREDIT counters. Both sides see the same numbers (SharedArrayBuffer + Atomics).
+// The records themselves travel in batch buffers (SharedArrayBuffers, posted and sent back);
+// what is shared is the accounting: the input thread adds a batch's records/bytes when it takes
+// them from the socket, the main thread subtracts them after the output side has taken the
+// batch, and adds what it finished to the CREDIT counters. Both sides see the same numbers
+// (SharedArrayBuffer + Atomics).
 //
 // `block` paces the intake instead of stopping it (see intakePlan): below the HWM the input
 // thread reads freely; at the HWM it reads only as many records as the writer finished since its
 // last read (credit), and when no credit came for floorMs it reads one record anyway into a
-// bounded reserve (every floorMs while none comes), so the kernel's send to our socket never waits the 100 ms after which kauditd
-// gives up on it (and, on kernels booted without audit=1, later frees records uncounted). The
-// kernel's backlog then fills and the audited callers wait in audit_log_start. Only when the
-// reserve is full too (the writer has stopped) does queue_full_action apply.
+// bounded reserve (again every floorMs while none comes), so the kernel's send to our socket
+// never waits the 100 ms after which kauditd gives up on it (and, on kernels booted without
+// audit=1, later frees records uncounted). The kernel's backlog then fills and the audited
+// callers wait in audit_log_start. Only when the reserve is full too (the writer has stopped)
+// does queue_full_action apply.
 import type { QueueFullAction, QueueOverflow } from './config.ts';
 
 // Int32 slots (Atomics.wait needs Int32).

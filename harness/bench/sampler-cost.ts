@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRunCgroup } from '../host/cgroup.ts';
+import type { RunCgroup } from '../host/cgroup-types.ts';
 import { acquireLock } from '../host/lock.ts';
 import { AuditControl } from '../kernel/audit-control.ts';
 import { Sampler } from '../monitors/sampler.ts';
@@ -28,7 +29,20 @@ export async function samplerCost(seconds = 5): Promise<SamplerCost> {
   // a run cgroup is machine state: taken under the kernel audit lock, like a run's
   const lock = await acquireLock({ waitMs: 600_000 });
   const dir = mkdtempSync(join(tmpdir(), 'auditstorm-sampler-cost-'));
-  const cg = await createRunCgroup({ runId: `bench-sampler-${process.pid}`, memoryLimitBytes: 256 * 1024 * 1024 });
+  try {
+    const cg = await createRunCgroup({ runId: `bench-sampler-${process.pid}`, memoryLimitBytes: 256 * 1024 * 1024 });
+    try {
+      return await sampleFor(seconds, dir, cg);
+    } finally {
+      await cg.destroy({ kill: true });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    lock.release();
+  }
+}
+
+async function sampleFor(seconds: number, dir: string, cg: RunCgroup): Promise<SamplerCost> {
   const audit = await AuditControl.open();
   // the sampled process: a Node process holding 16 MiB, as a small daemon would
   const { file, args } = cg.spawnArgs(process.execPath, ['-e', 'globalThis.b = Buffer.alloc(16 << 20, 1); setInterval(() => {}, 1000)']);
@@ -62,8 +76,5 @@ export async function samplerCost(seconds = 5): Promise<SamplerCost> {
   } finally {
     proc.kill('SIGKILL');
     audit.close();
-    await cg.destroy({ kill: true });
-    rmSync(dir, { recursive: true, force: true });
-    lock.release();
   }
 }

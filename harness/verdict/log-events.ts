@@ -109,8 +109,8 @@ interface Fields {
   int(key: Key): number;
   /** the value of `key` is exactly `text` */
   is(key: Key, text: string): boolean;
-  /** the record has the field `key` */
-  has(key: Key): boolean;
+  /** the record has the field `key`, with a value other than `text` */
+  isOther(key: Key, text: string): boolean;
   /** the fields as text (made only where one is needed: rare records) */
   text(): string;
 }
@@ -123,7 +123,10 @@ class TextFields implements Fields {
   body = '';
   int(k: Key): number { return intValue(fieldValue(this.body, k.name)); }
   is(k: Key, text: string): boolean { return fieldValue(this.body, k.name) === text; }
-  has(k: Key): boolean { return fieldValue(this.body, k.name) !== null; }
+  isOther(k: Key, text: string): boolean {
+    const v = fieldValue(this.body, k.name);
+    return v !== null && v !== text;
+  }
   text(): string { return this.body; }
 }
 
@@ -150,7 +153,14 @@ class ByteFields implements Fields {
   }
   is(k: Key, text: string): boolean {
     const s = fieldValueStart(this.buf, this.start, this.end, k.needle);
-    if (s < 0) return false;
+    return s >= 0 && this.valueIs(s, text);
+  }
+  isOther(k: Key, text: string): boolean {
+    const s = fieldValueStart(this.buf, this.start, this.end, k.needle);
+    return s >= 0 && !this.valueIs(s, text);
+  }
+  /** the value starting at byte s is exactly `text` */
+  private valueIs(s: number, text: string): boolean {
     const e = fieldValueEnd(this.buf, s, this.end);
     // bytes of other text never decode to ASCII text, so ASCII text is compared byte for byte
     if (!/^[\x00-\x7f]*$/.test(text)) return decode(this.buf, s, e) === text;
@@ -158,7 +168,6 @@ class ByteFields implements Fields {
     for (let i = 0; i < text.length; i++) if (this.buf[s + i] !== text.charCodeAt(i)) return false;
     return true;
   }
-  has(k: Key): boolean { return fieldValueStart(this.buf, this.start, this.end, k.needle) >= 0; }
   text(): string { return decode(this.buf, this.start, this.end); }
 }
 
@@ -345,7 +354,7 @@ export class LogScanner {
         ev.pathBits |= bit;
       }
       ev.paths++;
-      if (!ev.named && fields.has(NAME) && !fields.is(NAME, '(null)')) ev.named = true;
+      if (!ev.named && fields.isOther(NAME, '(null)')) ev.named = true;
     } else if (t === RecordType.PROCTITLE) {
       if (ev.proctitle++) ev.dupRecords++;
     } else if (t === RecordType.CWD) {

@@ -133,6 +133,5 @@ t.test('a record made on a quiet system is in the log within a few ms (the input
   t.equal(close.filter((x) => x === Infinity).length, 0, 'every record reached the log within 1 s');
   t.ok(median(close) < 6, `median ${median(close).toFixed(2)} ms < 6 ms`);
   t.ok(prompt >= N * 0.8, `at least 80% of them posted at once (${prompt} of ${N})`);
-
   t.equal(await d.stop(), 0);
 });

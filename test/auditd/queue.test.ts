@@ -32,7 +32,7 @@ t.test('block at the HWM: credit, then the liveness floor, then full; never "sto
   t.same(intakePlan(st({ records: 100, creditRecords: 300, creditBytes: 3000 }), block, 64), { mode: 'credit', n: 64 }, 'at most one batch per read');
   t.same(intakePlan(st({ bytes: 10000, creditRecords: 5, creditBytes: -20 }), block, 64), { mode: 'wait', ms: 25 }, 'byte credit used up: no credit read');
   t.same(intakePlan(st({ records: 100, msSinceRead: 10 }), block, 64), { mode: 'wait', ms: 15 }, 'no credit yet: wait for it, until the floor');
-  t.same(intakePlan(st({ records: 100, msSinceRead: 25 }), block, 64), { mode: 'floor', n: 40 }, 'floor: up to a batch into the reserve (the input thread stops once the socket has room)');
+  t.same(intakePlan(st({ records: 100, msSinceRead: 25 }), block, 64), { mode: 'floor', n: 40 }, 'floor: one record into the reserve (n: the room left, at most a batch)');
   t.same(intakePlan(st({ records: 136, msSinceRead: 30 }), block, 64), { mode: 'floor', n: 4 }, 'floor never reads past the reserve');
   // the floor's byte pace: after a pass that took an 8 KiB record, the next waits 8 ms (1 MiB/s),
   // longer than floorMs; after a small one, floorMs rules

@@ -198,9 +198,8 @@ t.test('slow log device, 8 KiB user records and openat events under block: all l
   const HWM_BYTES = 4 * MiB;
   // the default reserve: it is what carries the queue through the device's stalls. The writer on
   // this throttled loop device sometimes finishes nothing for a second or more, while the liveness
-  // floor goes on taking a record at a time (at most about 1 MiB/s; a floor that took up to
-  // ~1.6 MiB/s of 8 KiB records filled a 2 MiB reserve then, and queue_full_action dropped, 1 run
-  // in about 4, and one of a record per 2 ms with no byte pace filled this 8 MiB one once)
+  // floor goes on taking a record at a time, at most about 1 MiB/s (a 2 MiB reserve filled then
+  // 1 run in about 4, with a floor that took ~1.6 MiB/s of 8 KiB records)
   const RESERVE_BYTES = 8 * MiB;
   await enableAudit(t, { backlogLimit: 1024, backlogWaitMs: 15000 });
   const auid = randomAuid();
