@@ -368,9 +368,24 @@ function intakeLoop(sock: NativeAuditSocket): void {
   };
   /** the last free read filled its batch: more is waiting, read on without a pause */
   let lastReadFull = false;
+  /** when the last free read emptied the socket (0: it has not, or reads since were paced) */
+  let emptiedAt = 0;
+  /** How long the socket may be left alone once emptied: the time it takes to fill half of it at
+   *  the rate it filled before the last read, growing at most twofold a window. A window is well
+   *  under kauditd's 100 ms, but a small buffer and big records fill in a few ms, and kauditd's
+   *  send then waits for the rest of it. Short after paced reads: kauditd's backlog is full then,
+   *  and it sends all of it at once. */
+  let leaveMs = FIRST_WINDOW_MS;
   const readFree = (n: number) => {
+    const ms = Date.now() - emptiedAt;
+    if (emptiedAt > 0 && ms >= 1) {
+      const [unread, rcvbuf] = meminfoOf(sock);
+      const fillMs = unread > 0 ? ms * rcvbuf / 2 / unread : Infinity;
+      leaveMs = Math.max(1, Math.min(COALESCE_MS, 2 * leaveMs, fillMs));
+    }
     receive(sock, n, 'free', -1, false);
     lastReadFull = got.datagrams === n;
+    emptiedAt = lastReadFull ? 0 : Date.now();
     if (got.datagrams > 0) noteArrival();
   };
   let pausing = false;
@@ -392,6 +407,10 @@ function intakeLoop(sock: NativeAuditSocket): void {
     }, limits, batchMax);
     // suspend holds until SIGUSR2: read everything, admit no new event
     if (Atomics.load(q.i32, I.SUSPENDED) === 1 && plan.mode !== 'free') plan = { mode: 'full', n: batchMax };
+    if (plan.mode !== 'free') {
+      emptiedAt = 0;
+      leaveMs = FIRST_WINDOW_MS;
+    }
     if (plan.mode === 'wait') {
       if (stageDue(now)) flushStage();
       setPaused(true);
@@ -421,12 +440,13 @@ function intakeLoop(sock: NativeAuditSocket): void {
       // everything that came meanwhile in a few full recvmmsg calls, posted as one batch. A wake-up
       // per record (kauditd sends them one by one) costs more than the record. Never near the
       // 100 ms kauditd's send waits, and only while the buffer has room: a full read goes on
-      // reading at once.
+      // reading at once, and within a window the socket is read again before it is half full
+      // (leaveMs); what those reads take is posted at the window's end.
       if (stageRecords > 0 && !lastReadFull) {
-        const left = untilStageDue(now, windowMs);
+        const left = Math.min(untilStageDue(now, windowMs), emptiedAt + leaveMs - now);
         if (left > 0) {
           noteChanged();
-          sock.wait(left, false);
+          sock.wait(Math.ceil(left), false);
           continue;
         }
       } else if (stageRecords === 0) {
