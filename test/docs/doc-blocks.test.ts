@@ -37,7 +37,7 @@ const SCENARIO_KEYS = new Set(['name', 'description', 'duration', 'seed', 'kerne
 const BASE = { name: 'doc-example', description: 'an example from the documentation', duration: '1m', rules: 'openat-storm.rules', loads: [{ generator: 'open-close' }] };
 
 const SHELL = new Set(['sh', 'bash', 'shell', 'console']);
-const OTHER_TOOLS = new Set(['systemctl', 'git', 'cat', 'cd', 'ls', 'auditctl', 'mkdir', 'echo', 'export', 'sudo', 'apt-get']);
+const OTHER_TOOLS = new Set(['systemctl', 'git', 'cat', 'cd', 'ls', 'auditctl', 'mkdir', 'rmdir', 'echo', 'export', 'sudo', 'apt-get']);
 const NPM_COMMANDS = new Set(['install', 'ci', 'link', 'pack', 'test', 'start', 'exec', 'uninstall']);
 
 /** Words of one shell line, quotes removed, usage brackets dropped; null for a comment or blank. */
