@@ -30,7 +30,7 @@ t.test('reproduce on the kernel', { skip, timeout: 400_000 }, async (t) => {
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
 
   await t.test('sync-nfs-backlog: a slow disk under the log; the backlog overflows as in the field', async (t) => {
-    const r = await reproduce({ bundle: join(root, 'loads/bundles/sync-nfs-backlog'), outRoot: out, maxDurationMs: 20_000, policies: ['block'] });
+    const r = await reproduce({ bundle: join(root, 'loads/bundles/sync-nfs-backlog'), outRoot: out, maxDurationMs: 12_000, policies: ['block'] });
     t.comment(r.conclusion);
     t.equal(r.scale.drain.via, 'slow-disk');
     const json = JSON.parse(readFileSync(join(r.dir, 'reproduce.json'), 'utf8'));
