@@ -96,6 +96,7 @@ const BESIDE = [
   'test/ci/check-clean.test.ts',
   'test/harness/daemons/forwarding.test.ts',
   'test/harness/faults/reset-after-kill.test.ts',
+  'test/harness/faults/run-faults.test.ts',
   'test/harness/host/cgroup-cleanup.test.ts',
   'test/harness/host/layering.test.ts',
   'test/harness/host/restore.test.ts',

@@ -1,47 +1,9 @@
 // The daemon-side faults through the runner, against Debian's auditd on the real kernel: each
 // shows its symptom in the run's own records (metrics.jsonl, summary.json) and the machine is
-// left as found. A few seconds of load each.
-import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isRoot, rulesSnapshot, settingsSnapshot } from '../../helpers/kernel.ts';
-import { validateScenario } from '../../../harness/scenario/load-scenario.ts';
-import { runScenario } from '../../../harness/run/run-scenario.ts';
-import type { RunSummary } from '../../../harness/run/run-scenario.ts';
-import { readMetrics } from '../../../harness/metrics/metrics-reader.ts';
-import type { MetricsEvent } from '../../../harness/metrics/metrics-types.ts';
-import { execFileSync } from 'node:child_process';
-import { windowName } from '../../../harness/faults/timeline.ts';
-
-const hasAuditd = (() => { try { execFileSync('which', ['auditd']); return true; } catch { return false; } })();
-const skip = !isRoot ? 'needs root' : !hasAuditd ? 'needs Debian auditd (apt-get install auditd)' : false;
-
-async function runWith(t: Test, name: string, body: string[]): Promise<{ summary: RunSummary; events: MetricsEvent[] }> {
-  const out = mkdtempSync(join(tmpdir(), 'auditstorm-runfault-'));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const settings = settingsSnapshot();
-  const rules = rulesSnapshot();
-  const scenario = validateScenario([
-    `name: ${name}`, 'description: fault test', 'rules: openat-storm.rules',
-    'kernel: {backlog_limit: 1024, backlog_wait_time: 500ms}',
-    ...body,
-  ].join('\n'));
-  const o = await runScenario({ scenario, outRoot: out, lockWaitMs: 300_000 });
-  const { events } = await readMetrics(join(o.dir, 'metrics.jsonl'));
-  t.equal(settingsSnapshot(), settings, 'kernel settings as found');
-  t.equal(rulesSnapshot(), rules, 'rules as found');
-  t.equal(o.summary.ended, 'completed');
-  t.ok(o.summary.assertions.find((a) => a.name === 'faults applied and undone')?.ok, `faults applied: ${o.summary.warnings.join('; ')}`);
-  for (const w of o.summary.faults) {
-    t.ok(events.some((e) => e.event === 'fault-start' && e.kind === w.kind && e.occurrence === w.occurrence), `fault-start of ${w.kind}.${w.occurrence} in metrics.jsonl`);
-    if (w.endMs !== null) t.ok(events.some((e) => e.event === 'fault-end' && e.kind === w.kind && e.occurrence === w.occurrence), `fault-end of ${w.kind}.${w.occurrence}`);
-    const a = o.summary.assertions.find((x) => x.name === `${windowName(w)} took effect`);
-    t.ok(a?.ok, `${windowName(w)} took effect: ${a?.actual}${a?.detail ? ` (${a.detail})` : ''}`);
-    t.same(w.effect && { ok: w.effect.ok, measured: w.effect.measured }, { ok: a?.ok, measured: a?.actual }, 'summary.json faults[].effect is what the assertion says');
-  }
-  return { summary: o.summary, events };
-}
+// left as found. A few seconds of load each. slow-disk, which asserts a write rate, is in
+// run-faults-slow-disk.test.ts (it runs alone).
+import t from 'tap';
+import { runWith, skip } from './run-with.ts';
 
 t.test('stall-daemon: the kernel backlog fills while the daemon is stopped, and drains after', { skip }, async (t) => {
   const { summary } = await runWith(t, 'fault-stall', [
@@ -118,27 +80,3 @@ t.test('burst: extra load processes for the window, counted in what the run gene
   t.equal(summary.metrics.events.generated, summary.loads.base!.auditedSyscalls + b!.auditedSyscalls, 'generated = base + burst');
   t.equal(summary.faults[0]!.detail.generated, b!.auditedSyscalls);
 });
-
-// slow-disk through the runner: the daemon's own log writes, measured by slowfs under the log.
-// auditd writes its log with stdio (buffered writes) and, with flush none or incremental_async,
-// never waits for the disk itself: only a layer under every write() slows it.
-for (const flush of ['none', 'incremental_async']) {
-  t.test(`slow-disk (fuse) with auditd flush ${flush}: the log's writes held to the rate, then each given the latency`, { skip }, async (t) => {
-    const rate = 256 * 1024;
-    const { summary } = await runWith(t, `fault-slow-${flush.replace('_', '-')}`, [
-      // a 2.5 s rate window: one of 1.5 s saw no write at all once, in a suite run beside the
-      // parallel lane (the daemon or its load held off the CPU for over a second)
-      'duration: 5500ms', `daemon: {name: auditd, config: {flush: ${flush}, freq: 50}}`,
-      'loads: [{generator: open-close, processes: 1, rate: 2000}]',
-      'faults: [{kind: slow-disk, at: 1s, for: 2500ms, rate: 256KiB/s}, {kind: slow-disk, at: 4s, for: 1s, latency: 20ms}]',
-    ]);
-    const [r, l] = summary.faults as [typeof summary.faults[0], typeof summary.faults[0]];
-    t.equal(r.detail.method, 'fuse');
-    const achieved = r.detail.achievedBytesPerSec as number;
-    t.ok(Math.abs(achieved - rate) <= 0.25 * rate,
-      `the log's writes went at ${(achieved / 1024).toFixed(0)} KiB/s for a 256 KiB/s rate (${r.detail.writes} writes, ${r.detail.bytesWritten} B in ${r.detail.windowSeconds} s)`);
-    t.ok((l.detail.minWriteUs as number) >= 20_000,
-      `every log write took >= 20 ms: min ${l.detail.minWriteUs} µs, mean ${l.detail.meanWriteUs} µs over ${l.detail.writes} writes`);
-    t.ok(summary.metrics.events.logged > 0, `logged ${summary.metrics.events.logged} events`);
-  });
-}
