@@ -42,6 +42,22 @@ export function procState(pid: number): string | null {
   }
 }
 
+/**
+ * After SIGSTOP: wait until the process is in state T (or t), at most `timeoutMs`. A process in
+ * an uninterruptible system call (state D: a write to a slow or frozen disk, an fsync) stops only
+ * when the call returns, which on a busy disk takes longer than a scheduler tick. Returns the
+ * last state seen and how long it took.
+ */
+export async function waitForStopped(pid: number, timeoutMs: number): Promise<{ state: string | null; waitedMs: number }> {
+  const t0 = Date.now();
+  let state = procState(pid);
+  while (state !== 'T' && state !== 't' && state !== null && Date.now() - t0 < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 5));
+    state = procState(pid);
+  }
+  return { state, waitedMs: Date.now() - t0 };
+}
+
 export function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessRoot } from '../../helpers/kernel.ts';
 import { FAULT_IMPLS } from '../../../harness/faults/kinds.ts';
 import type { AppliedFault, FaultDetail } from '../../../harness/faults/fault-types.ts';
-import { procState } from '../../../harness/faults/process-tree.ts';
+import { procState, waitForStopped } from '../../../harness/faults/process-tree.ts';
 import { isMounted, loopDevicesOf } from '../../../harness/faults/log-volume.ts';
 import { readState } from '../../../harness/host/state-file.ts';
 import { runUndoSteps, type UndoStep } from '../../../harness/host/undo-steps.ts';
@@ -125,6 +125,26 @@ t.test('freeze-fs: a write blocks (state D) until the thaw, then completes; undo
   t.equal(r.exitCode, 0, 'the write completed after the thaw');
   t.ok(Date.now() - t0 >= 700, 'and not before it');
   t.notOk(fx.undoKinds().includes('freeze-fs'));
+});
+
+t.test('SIGSTOP of a process in state D: it stops (T) only once its write returns, and waitForStopped waits for that', { skip: skipUnlessRoot }, async (t) => {
+  const fx = await hostFixture('dstop');
+  t.teardown(() => fx.close());
+  const applied = await FAULT_IMPLS['freeze-fs'].apply(faultSpec('{kind: freeze-fs, for: 1s}'), fx.ctx, 0);
+  const writer = fx.spawnInGroup('dd', ['if=/dev/zero', `of=${join(fx.volume.mountPoint, 'w')}`, 'bs=4k', 'count=1', 'oflag=dsync']);
+  t.teardown(() => { writer.kill('SIGCONT'); });
+  await sleep(300);
+  t.equal(procState(writer.pid!), 'D', 'the writer waits on the frozen filesystem');
+  process.kill(writer.pid!, 'SIGSTOP');
+  const stopped = waitForStopped(writer.pid!, 5000);
+  await sleep(400);
+  t.equal(procState(writer.pid!), 'D', 'still in its write 400 ms after SIGSTOP');
+  await endWindow(applied);
+  const r = await stopped;
+  t.equal(r.state, 'T', `stopped once the write returned, ${r.waitedMs} ms after SIGSTOP`);
+  t.ok(r.waitedMs >= 400, 'not before the thaw');
+  process.kill(writer.pid!, 'SIGCONT');
+  t.equal((await writer).exitCode, 0, 'continued, it completes');
 });
 
 t.test('disk-full: writes meet ENOSPC while full, succeed once freed; undone', { skip: skipUnlessRoot }, async (t) => {
