@@ -371,14 +371,14 @@ function intakeLoop(sock: NativeAuditSocket): void {
   /** when the last free read emptied the socket (0: it has not, or reads since were paced) */
   let emptiedAt = 0;
   /** How long the socket may be left alone once emptied: the time it takes to fill half of it at
-   *  the rate it filled before the last read, growing at most twofold a window. A window is well
+   *  the rate it filled before the last read, growing at most twofold a read. A window is well
    *  under kauditd's 100 ms, but a small buffer and big records fill in a few ms, and kauditd's
    *  send then waits for the rest of it. Short after paced reads: kauditd's backlog is full then,
    *  and it sends all of it at once. */
   let leaveMs = FIRST_WINDOW_MS;
   const readFree = (n: number) => {
-    const ms = Date.now() - emptiedAt;
-    if (emptiedAt > 0 && ms >= 1) {
+    const ms = emptiedAt > 0 ? Date.now() - emptiedAt : 0;
+    if (ms >= 1) {
       const [unread, rcvbuf] = meminfoOf(sock);
       const fillMs = unread > 0 ? ms * rcvbuf / 2 / unread : Infinity;
       leaveMs = Math.max(1, Math.min(COALESCE_MS, 2 * leaveMs, fillMs));

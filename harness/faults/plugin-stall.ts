@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signalAll, type ProcIdentity } from '../host/proc-identity.ts';
 import { FaultError, type FaultKindImpl } from './fault-types.ts';
-import { childrenOf, cmdline, descendantsOf, identity, procState } from './process-tree.ts';
+import { childrenOf, cmdline, descendantsOf, identity, isStopped, procState, waitForStopped } from './process-tree.ts';
 import { bytesRead } from './plugin-sink.ts';
 
 function pluginPath(dir: string, name: string): string | null {
@@ -41,12 +41,13 @@ export const pluginStall: FaultKindImpl = {
     const procs = chosen.flatMap((c) => [c, ...descendantsOf(c)]).map(identity).filter((p): p is ProcIdentity => p !== null);
     const trackId = ctx.session.track('plugin-stall', `SIGSTOPped plugin pid(s) ${procs.map((p) => p.pid).join(',')}`, [{ op: 'signal', procs, signal: 'SIGCONT' }]);
     signalAll(procs, 'SIGSTOP');
-    await new Promise((r) => setTimeout(r, 20));
+    // a plugin writing to a slow disk (state D) stops only when its write returns
+    const { states, waitedMs } = await waitForStopped(procs.map((p) => p.pid));
     // the symptom: the plugin reads nothing while stopped
     const readNow = () => procs.reduce((a, p) => a + (bytesRead(p.pid) ?? 0), 0);
     const readAtStart = readNow();
     return {
-      detail: { pids: procs.map((p) => p.pid), commands: chosen.map(cmdline), states: procs.map((p) => procState(p.pid)), bytesReadAtStart: readAtStart },
+      detail: { pids: procs.map((p) => p.pid), commands: chosen.map(cmdline), states, stoppedAfterMs: waitedMs, bytesReadAtStart: readAtStart },
       async end() {
         const readDuring = readNow() - readAtStart;
         await ctx.session.undo(trackId);
@@ -54,7 +55,7 @@ export const pluginStall: FaultKindImpl = {
       },
       effect: (d) => {
         const states = (d.states as unknown[]) ?? [];
-        const ok = states.length > 0 && states.every((s) => s === 'T' || s === 't') && d.bytesReadDuringStall === 0;
+        const ok = states.length > 0 && states.every(isStopped) && d.bytesReadDuringStall === 0;
         const measured = `plugin state(s) ${states.join(',')}, ${String(d.bytesReadDuringStall)} bytes read during the stall`;
         return ok ? { ok, measured, expected: 'stopped (T), 0 bytes read' }
           : { ok, measured, expected: 'stopped (T), 0 bytes read', fix: 'the plugin kept reading: pick it with `plugin: NAME`, or check that it does not fork a reader outside its process tree' };

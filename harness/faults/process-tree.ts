@@ -42,20 +42,26 @@ export function procState(pid: number): string | null {
   }
 }
 
+/** how long a process sent SIGSTOP may take to reach state T (see waitForStopped) */
+export const STOP_WAIT_MS = 1000;
+
+/** state T (stopped by a signal) or t (stopped by a tracer) */
+export const isStopped = (state: unknown): boolean => state === 'T' || state === 't';
+
 /**
- * After SIGSTOP: wait until the process is in state T (or t), at most `timeoutMs`. A process in
- * an uninterruptible system call (state D: a write to a slow or frozen disk, an fsync) stops only
- * when the call returns, which on a busy disk takes longer than a scheduler tick. Returns the
- * last state seen and how long it took.
+ * After SIGSTOP: wait until every process is in state T (or has exited), at most `timeoutMs`. A
+ * process in an uninterruptible system call (state D: a write to a slow or frozen disk, an fsync)
+ * stops only when the call returns, which on a busy disk takes longer than a scheduler tick.
+ * Returns the last states seen, in the order of `pids`, and how long it took.
  */
-export async function waitForStopped(pid: number, timeoutMs: number): Promise<{ state: string | null; waitedMs: number }> {
+export async function waitForStopped(pids: number[], timeoutMs = STOP_WAIT_MS): Promise<{ states: (string | null)[]; waitedMs: number }> {
   const t0 = Date.now();
-  let state = procState(pid);
-  while (state !== 'T' && state !== 't' && state !== null && Date.now() - t0 < timeoutMs) {
+  let states = pids.map(procState);
+  while (!states.every((s) => s === null || isStopped(s)) && Date.now() - t0 < timeoutMs) {
     await new Promise((r) => setTimeout(r, 5));
-    state = procState(pid);
+    states = pids.map(procState);
   }
-  return { state, waitedMs: Date.now() - t0 };
+  return { states, waitedMs: Date.now() - t0 };
 }
 
 export function cmdline(pid: number): string {

@@ -2,10 +2,8 @@
 // dispatching), SIGCONT at the end of the window. Undo (abort, reset): SIGCONT, before any kill.
 import { signalAll } from '../host/proc-identity.ts';
 import { FaultError, type FaultContext, type FaultKindImpl, type FaultSpec } from './fault-types.ts';
-import { identity, procState, waitForStopped } from './process-tree.ts';
+import { identity, isStopped, procState, STOP_WAIT_MS, waitForStopped } from './process-tree.ts';
 
-/** how long a stopped process may take to reach state T (see waitForStopped) */
-const STOP_WAIT_MS = 1000;
 
 /** The fault's target: the registered daemon, or a process the command daemon names (process:). */
 export function targetProcess(spec: FaultSpec, ctx: FaultContext): { pid: number | null; what: string; name: string | null } {
@@ -24,7 +22,7 @@ export const stallDaemon: FaultKindImpl = {
     const trackId = ctx.session.track('stall-daemon', `SIGSTOPped ${target.what} pid ${id.pid}`, [{ op: 'signal', procs: [id], signal: 'SIGCONT' }]);
     signalAll([id], 'SIGSTOP');
     // the symptom: the process is in state T, once a system call it is in (state D) returns
-    const { state, waitedMs } = await waitForStopped(id.pid, STOP_WAIT_MS);
+    const { states: [state], waitedMs } = await waitForStopped([id.pid]);
     return {
       detail: { pid: id.pid, state, stoppedAfterMs: waitedMs, ...(target.name ? { process: target.name } : {}) },
       async end() {
@@ -33,10 +31,9 @@ export const stallDaemon: FaultKindImpl = {
         return { stateAtEnd, stateAfter: procState(id.pid) };
       },
       effect: (d) => {
-        const stopped = (s: unknown) => s === 'T' || s === 't';
         const measured = `pid ${id.pid} state ${String(d.state)} ${String(d.stoppedAfterMs)} ms after SIGSTOP, ${String(d.stateAtEnd)} at the end`;
         const expected = 'state T (stopped) from the start to the end';
-        if (stopped(d.state) && stopped(d.stateAtEnd)) return { ok: true, measured, expected };
+        if (isStopped(d.state) && isStopped(d.stateAtEnd)) return { ok: true, measured, expected };
         const fix = d.state === 'D'
           ? `it stayed in a system call that does not stop for signals (state D: a write or fsync on a slow disk) for the ${STOP_WAIT_MS} ms waited: look at the disk under it`
           : 'something continued the daemon (SIGCONT) or it exited: check the faults around this window';
