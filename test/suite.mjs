@@ -79,6 +79,7 @@ const PARALLEL = [
   'test/harness/verdict/log-bytes.test.ts',
   'test/harness/verdict/log-format-json.test.ts',
   'test/harness/verdict/recovery.test.ts',
+  'test/loads/generators/op-time.test.ts',
   'test/loads/generators/prng-shape.test.ts',
   'test/package/pack.test.ts',
   'test/package/path.test.ts',

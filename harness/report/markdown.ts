@@ -18,7 +18,9 @@ export function toMarkdown(summary: RunSummary | null, dir: string): string {
     `peak RSS ${mib(m.peakRssBytes)}${rssBound && typeof rssBound.limit === 'number' ? ` (bound ${mib(rssBound.limit)})` : ''},`,
     `${int(m.throughputEventsPerSec)} events/s logged,`,
     `${int(m.events.generated)} generated / ${int(m.events.logged)} logged / **${lossPhrase(m.events)}**,`,
-    `kernel lost ${int(m.kernel.lost)} records, backlog wait ${ms(m.kernel.backlogWaitMs)}, OOM kills ${int(m.oomKills)};`,
+    `kernel lost ${int(m.kernel.lost)} records, backlog wait ${ms(m.kernel.backlogWaitMs)}` +
+      (m.kernel.longestAuditedOpMs == null ? '' : ` (longest op ${ms(m.kernel.longestAuditedOpMs)}, backlog_wait_time ${ms(m.kernel.backlogWaitTimeMs)})`) +
+      `, OOM kills ${int(m.oomKills)};`,
     `${s.assertions.length - failed.length}/${s.assertions.length} assertions passed` +
       (failed.length ? `, failed: ${failed.map((a) => `${a.name} (${assertionValue(a, a.actual)} vs ${assertionValue(a, a.limit)})`).join('; ')}.` : '.'),
     `Kernel ${s.host?.kernel ?? 'n/a'}, cgroup ${s.host?.cgroup ?? 'n/a'}, ${s.daemon} ${s.host?.daemonVersion ?? ''}`.trim() + '.',

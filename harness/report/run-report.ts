@@ -21,7 +21,8 @@ export function renderRunReport(d: RunData): string {
       ['events', `duplicates ${int(m.events.duplicates)}, incomplete ${int(m.events.incomplete)} (the parts of the generated events are in the bar above)`],
       ['throughput', `${int(m.throughputEventsPerSec)} logged events/s`],
       ['memory', `peak RSS ${mib(m.peakRssBytes)} (idle ${mib(m.idleRssBytes)}), cgroup peak ${mib(m.cgroupPeakBytes)}, OOM kills ${int(m.oomKills)}`],
-      ['kernel', `lost ${int(m.kernel.lost)}, backlog max ${int(m.kernel.backlogMax)}, backlog wait ${ms(m.kernel.backlogWaitMs)}`],
+      ['kernel', `lost ${int(m.kernel.lost)}, backlog max ${int(m.kernel.backlogMax)}, backlog wait ${ms(m.kernel.backlogWaitMs)}` +
+        (m.kernel.longestAuditedOpMs == null ? '' : `, longest audited op ${ms(m.kernel.longestAuditedOpMs)} (backlog_wait_time ${ms(m.kernel.backlogWaitTimeMs)})`)],
     );
   }
 

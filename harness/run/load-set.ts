@@ -29,13 +29,15 @@ export interface LoadTotals {
   ops: number;
   errors: number;
   firstError: string | null;
-  /** per load: name -> figures */
-  byLoad: Record<string, { processes: number; ops: number; auditedSyscalls: number; errors: number }>;
+  /** per load: name -> figures (maxOpMs: its processes' longest single op, see ResultLine) */
+  byLoad: Record<string, { processes: number; ops: number; auditedSyscalls: number; errors: number; maxOpMs: number | null }>;
   /** audited syscalls per load process pid, so each process's events are judged against its own count */
   byPid: Record<number, number>;
   /** processes that ended without a result line (killed, crashed) */
   missingResults: number;
   results: ResultLine[];
+  /** the longest single op of any process (ResultLine.maxOpMs), null when none reported one */
+  maxOpMs: number | null;
 }
 
 export interface LoadSetOptions {
@@ -104,11 +106,11 @@ export class LoadSet {
     const timer = setTimeout(() => { for (const p of this.procs) p.proc.kill(); }, timeoutMs);
     const settled = await Promise.allSettled(this.procs.map((p) => p.proc.result));
     clearTimeout(timer);
-    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, byPid: {}, missingResults: 0, results: [] };
+    const totals: LoadTotals = { generated: 0, ops: 0, errors: 0, firstError: null, byLoad: {}, byPid: {}, missingResults: 0, results: [], maxOpMs: null };
     settled.forEach((s, i) => {
       const p = this.procs[i]!;
       this.session.untrack(p.trackId);
-      const by = (totals.byLoad[p.load] ??= { processes: 0, ops: 0, auditedSyscalls: 0, errors: 0 });
+      const by = (totals.byLoad[p.load] ??= { processes: 0, ops: 0, auditedSyscalls: 0, errors: 0, maxOpMs: null });
       by.processes++;
       if (s.status === 'rejected') {
         totals.missingResults++;
@@ -133,6 +135,8 @@ export class LoadSet {
       by.ops += r.ops;
       by.auditedSyscalls += r.auditedSyscalls;
       by.errors += r.errors;
+      by.maxOpMs = longer(by.maxOpMs, r.maxOpMs);
+      totals.maxOpMs = longer(totals.maxOpMs, r.maxOpMs);
     });
     return totals;
   }
@@ -141,4 +145,10 @@ export class LoadSet {
   allDone(): Promise<unknown> {
     return Promise.allSettled(this.procs.map((p) => p.proc.result));
   }
+}
+
+/** the longer of two op times, either of which may be unknown */
+export function longer(a: number | null, b: number | null | undefined): number | null {
+  if (b === null || b === undefined) return a;
+  return a === null ? b : Math.max(a, b);
 }

@@ -49,7 +49,7 @@ import { jsonLinesFormat } from '../verdict/log-format-json.ts';
 import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion, type RunFigures } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
-import { LoadSet, type LoadTotals } from './load-set.ts';
+import { LoadSet, longer, type LoadTotals } from './load-set.ts';
 import { unreadAuditBytes } from './socket-backlog.ts';
 import { AccountingWindow, type WindowFigures } from './accounting-window.ts';
 import { readDaemonCounters, scanDaemonLog, type DaemonCounters } from './collect.ts';
@@ -93,6 +93,12 @@ export interface RunSummary {
     throughputEventsPerSec: number;
     kernel: {
       lost: number; backlogMax: number | null; backlogWaitMs: number;
+      /** the kernel's backlog_wait_time during the run (read back at its end), ms */
+      backlogWaitTimeMs: number;
+      /** the loads' longest single op (LoadTotals.maxOpMs): no record of theirs waited longer for
+       *  room in the backlog; under backlog_wait_time, no wait of theirs ran out. null: no load
+       *  is synchronous */
+      longestAuditedOpMs: number | null;
       /** audit records kauditd printed to the kernel log over the window (any auid) */
       printedRecords: number;
       /** the kernel was booted with audit=1 (printed records are held, not dropped) */
@@ -533,6 +539,14 @@ async function judge(ctx: RunContext, p: Phases): Promise<Judged> {
   }
   if (p.load.ended === 'interrupted') assertions.push({ name: 'run completed', ok: false, actual: 'interrupted', limit: 'completed' });
   const log = p.collected.log;
+  // a wait that runs out lasts backlog_wait_time less at most one clock tick
+  const longestOp = p.load.totals.maxOpMs;
+  if (longestOp !== null && figures.backlogWaitMs > 0 && longestOp + 1000 / kernelHz().hz >= kernelAfter.backlogWaitTimeMs) {
+    warnings.push(`an audited op took ${Math.round(longestOp)} ms, at least backlog_wait_time (${kernelAfter.backlogWaitTimeMs} ms) less a clock tick: ` +
+      'a caller\'s wait for room in the backlog may have run out, and the kernel drops such a record (counted in lost). The kernel wakes one ' +
+      'waiting caller per pass over its backlog, so with several callers waiting, a wait can last several passes: a backlog_wait_time ' +
+      'above the longest op leaves none to run out (docs/tsauditd.md, "Which losses remain possible")');
+  }
   if (p.load.totals.missingResults) warnings.push(`${p.load.totals.missingResults} load process(es) ended without a result; their last progress counts`);
   if (log.malformedLines) warnings.push(`${log.malformedLines} line(s) of the daemon's log are not audit records`);
   if (log.lateRecords) warnings.push(`${log.lateRecords} record(s) of the daemon's log came too far after their event to be judged with it`);
@@ -560,7 +574,9 @@ function write(ctx: RunContext, p: Phases & { judged: Judged }): RunSummary {
       rssSlopeBytesPerSec: j.slope ? j.slope.slope : agg.rssSlopeBytesPerSec,
       oomKills: j.oomKills, throughputEventsPerSec: j.figures.throughputEventsPerSec,
       kernel: {
-        lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs, printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted,
+        lost: w.lostDelta, backlogMax: agg.kernel.backlogMax, backlogWaitMs: j.figures.backlogWaitMs,
+        backlogWaitTimeMs: p.closed.kernelAfter.backlogWaitTimeMs, longestAuditedOpMs: p.load.totals.maxOpMs,
+        printedRecords: w.printedRecords, holdsPrinted: w.holdsPrinted,
         printedEvents: w.printed?.size ?? null, printedEventsLogged: w.printed ? w.printed.countIn(p.collected.log.serials) : null,
         incompleteByKernel: w.printedTrailing ? incompleteByKernel(p) : null,
       },
@@ -614,6 +630,7 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     out.firstError ??= t.firstError;
     out.missingResults += t.missingResults;
     out.results.push(...t.results);
+    out.maxOpMs = longer(out.maxOpMs, t.maxOpMs);
     Object.assign(out.byLoad, t.byLoad);
     for (const [pid, n] of Object.entries(t.byPid ?? {})) out.byPid[Number(pid)] = (out.byPid[Number(pid)] ?? 0) + n;
   }

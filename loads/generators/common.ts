@@ -52,6 +52,11 @@ export interface ResultLine {
   errors: number;
   /** the first error's message, when there were errors */
   firstError?: string;
+  /** The longest single op, ms (wall time of the call): a synchronous op's audited syscalls
+   *  finish inside it, so any wait for room in the kernel's backlog does too, and this bounds
+   *  each record's wait from above. null for asynchronous generators, whose op times are the
+   *  event loop's. */
+  maxOpMs: number | null;
   /** epoch ms (fractional) */
   startedAt: number;
   endedAt: number;
@@ -182,6 +187,7 @@ export async function runGenerator<G extends GeneratorName>(
   let ops = 0;
   let errors = 0;
   let firstError: string | undefined;
+  let maxOpMs: number | null = null;
   const fail = (err: unknown) => {
     errors++;
     firstError ??= (err as Error)?.message ?? String(err);
@@ -229,6 +235,9 @@ export async function runGenerator<G extends GeneratorName>(
         const deadline = t + 20; // yield to the event loop (stdin, progress) at least every 20 ms
         let done = 0;
         if (gen.op) {
+          maxOpMs ??= 0;
+          // one clock read per op: the end of one op is the start of the next
+          let before = performance.now();
           for (; done < due; done++) {
             try {
               gen.op();
@@ -236,7 +245,10 @@ export async function runGenerator<G extends GeneratorName>(
               fail(err);
             }
             ops++;
-            if ((done & 63) === 63 && performance.now() > deadline) { done++; break; }
+            const after = performance.now();
+            if (after - before > maxOpMs) maxOpMs = after - before;
+            before = after;
+            if ((done & 63) === 63 && after > deadline) { done++; break; }
           }
         } else if (gen.opAsync) {
           for (; done < due && inflight < concurrency; done++) {
@@ -276,7 +288,7 @@ export async function runGenerator<G extends GeneratorName>(
   const result: ResultLine = {
     type: 'result', pid: process.pid, generator: name, seed: config.seed,
     ops: countOps(), auditedSyscalls: ctx.audited, errors, startedAt, endedAt,
-    reason: stopReason ?? 'done',
+    reason: stopReason ?? 'done', maxOpMs: maxOpMs === null ? null : Math.round(maxOpMs * 1000) / 1000,
   };
   if (firstError !== undefined) result.firstError = firstError;
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));

@@ -19,6 +19,12 @@ t.test('stall-daemon: the kernel backlog fills while the daemon is stopped, and 
   t.ok(r.backlogPeakDuring! >= 1024, `kernel backlog peaked at ${r.backlogPeakDuring} (limit 1024) during the stall`);
   t.ok(r.recoveryMs !== null && r.recoveryMs < 5000, `back under the level ${r.recoveryMs} ms after the stall`);
   t.ok(summary.assertions.some((a) => a.name === 'recovery after stall-daemon#0'));
+  // the stopped daemon read nothing for 1.5 s: a caller's 500 ms wait ran out, which the
+  // longest op shows and the run warns of
+  const k = summary.metrics.kernel;
+  t.ok(k.longestAuditedOpMs !== null && k.longestAuditedOpMs + 1000 / summary.host.hz >= k.backlogWaitTimeMs,
+    `longest audited op ${k.longestAuditedOpMs} ms, backlog_wait_time ${k.backlogWaitTimeMs} ms`);
+  t.ok(summary.warnings.some((w) => /at least backlog_wait_time/.test(w)), `warned: ${summary.warnings.join('; ')}`);
 });
 
 t.test('crash: the daemon is SIGKILLed and restarted twice; its pid changes, the run goes on', { skip }, async (t) => {

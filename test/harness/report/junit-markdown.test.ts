@@ -49,7 +49,7 @@ t.test('markdown: one paragraph with verdict, figures, failures and where the re
   t.match(fail, /peak RSS 300.0 MiB \(bound 64.0 MiB\)/);
   t.match(fail, /18,000 events\/s logged/);
   t.match(fail, /20,000 generated \/ 18,000 logged \/ \*\*lost by name 1970 \(kernel 1170 by serial, daemon 600\+200\), silent loss 0\*\*/);
-  t.match(fail, /kernel lost 30 records, backlog wait 400 ms, OOM kills 1/);
+  t.match(fail, /kernel lost 30 records, backlog wait 400 ms \(longest op 640 ms, backlog_wait_time 1,000 ms\), OOM kills 1/);
   t.match(fail, /2\/3 assertions passed, failed: peak RSS under its bound \(300.0 MiB vs 64.0 MiB\)\./);
   t.match(fail, /Kernel 6.18.0-test, cgroup v1, tsauditd test-1.0\./);
   t.match(fail, /`\/r\/x\/report.html`/);

@@ -94,7 +94,7 @@ export async function makeSyntheticRun(dir: string, o: SyntheticOptions): Promis
       ],
       metrics: {
         peakRssBytes: verdict === 'pass' ? 40 * MIB : 300 * MIB, idleRssBytes: 8 * MIB, rssSlopeBytesPerSec: 10, oomKills: 1, throughputEventsPerSec: 18_000,
-        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, printedRecords: n * 500, holdsPrinted: false, printedEvents: null, printedEventsLogged: null, incompleteByKernel: null },
+        kernel: { lost: 30, backlogMax: 8192, backlogWaitMs: 400, backlogWaitTimeMs: 1000, longestAuditedOpMs: 640, printedRecords: n * 500, holdsPrinted: false, printedEvents: null, printedEventsLogged: null, incompleteByKernel: null },
         events: syntheticEvents(n, o),
         cgroupPeakBytes: 60 * MIB, peakRssPlusSocketBytes: null, socket: { peakUnreadBytes: null, drops: 0 },
         daemonCounters: { pluginDroppedRecords: 0, malformedDatagrams: 0, droppedRecords: null }, daemonCpuSeconds: 3,

@@ -25,6 +25,17 @@ t.test('runaway-queue verdicts under block, drop and unbounded', { skip, timeout
   const block = await run('block');
   t.equal(block.summary.verdict, 'pass', `block passes: ${failed(block).join('; ')}`);
   t.equal(block.summary.metrics.events.silentLoss, 0);
+  // the throttle blocked the callers and lost nothing: every event whole in the log, none dropped
+  // by the kernel, and no caller's wait came near backlog_wait_time
+  const k = block.summary.metrics.kernel;
+  t.ok(k.backlogWaitMs > 0, `callers waited for room in the backlog (${k.backlogWaitMs} ms in sum)`);
+  t.equal(eventsMissing(block.summary.metrics.events), 0, 'every generated event in the log');
+  t.equal(block.summary.metrics.events.incomplete, 0, 'and complete');
+  t.equal(k.lost, 0, 'the kernel dropped none of their records');
+  const tick = 1000 / block.summary.host.hz;
+  t.ok(k.longestAuditedOpMs !== null && k.longestAuditedOpMs + tick < k.backlogWaitTimeMs,
+    `the longest audited op (${k.longestAuditedOpMs} ms) is under backlog_wait_time (${k.backlogWaitTimeMs} ms) by more than a tick`);
+  t.notOk(block.summary.warnings.some((w) => /at least backlog_wait_time/.test(w)), 'and the run does not warn of a wait that ran out');
 
   const drop = await run('drop');
   const d = drop.summary.metrics.events;
