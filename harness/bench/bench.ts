@@ -47,6 +47,9 @@ export interface BenchRow {
   missing?: number;
   /** kauditd sends to the daemon's socket that timed out (tsauditd's stats) */
   socketDrops?: number;
+  /** the loads' longest single op and the kernel's backlog_wait_time, ms (summary.json kernel{}) */
+  longestOpMs?: number | null;
+  backlogWaitTimeMs?: number;
   dir: string;
 }
 
@@ -79,7 +82,8 @@ function row(daemon: DaemonKind, load: BenchLoad, round: number, s: RunSummary):
     peakRssBytes: m.peakRssBytes, idleRssBytes: m.idleRssBytes,
     rssBoundBytes: typeof bound?.limit === 'number' ? bound.limit : null,
     silentLoss: m.events.silentLoss, kernelLost: m.kernel.lost,
-    generated: m.events.generated, missing: eventsMissing(m.events), socketDrops: m.socket.drops, dir: s.dir,
+    generated: m.events.generated, missing: eventsMissing(m.events), socketDrops: m.socket.drops,
+    longestOpMs: m.kernel.longestAuditedOpMs, backlogWaitTimeMs: m.kernel.backlogWaitTimeMs, dir: s.dir,
   };
 }
 
@@ -133,7 +137,8 @@ export async function bench(o: BenchOptions): Promise<BenchResult> {
     o.log(`round ${round} ${load.padEnd(8)} ${daemon.padEnd(8)} ${Math.round(r.eventsPerSec)} events/s, ${r.cpuSeconds.toFixed(2)} CPU s ` +
       `(${Number.isFinite(r.cpuSecPer100k) ? r.cpuSecPer100k.toFixed(2) : '-'} per 100k events), idle RSS ${mib(r.idleRssBytes)}, ` +
       `peak RSS ${mib(r.peakRssBytes)}, silent loss ${r.silentLoss}` +
-      (slow ? `, missing ${r.missing} of ${r.generated}, kernel lost +${r.kernelLost}, socket drops ${r.socketDrops}` : ''));
+      (slow ? `, missing ${r.missing} of ${r.generated}, kernel lost +${r.kernelLost}, socket drops ${r.socketDrops}, ` +
+        `longest audited op ${r.longestOpMs == null ? 'n/a' : `${Math.round(r.longestOpMs)} ms`} (backlog_wait_time ${r.backlogWaitTimeMs} ms)` : ''));
   };
   for (let round = 1; round <= o.rounds; round++) {
     const order: DaemonKind[] = round % 2 ? ['tsauditd', 'auditd'] : ['auditd', 'tsauditd'];
