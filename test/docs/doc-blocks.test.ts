@@ -51,6 +51,30 @@ function words(line: string): string[] | null {
   return cleaned.length ? cleaned : null;
 }
 
+/** The commands of one line: `;`, `&&` and `||` outside quotes end one (a quoted filter
+ *  expression such as 'a == 1 && b == 2' is one word). */
+function splitCommands(line: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === ';' || line.startsWith('&&', i) || line.startsWith('||', i)) {
+      parts.push(cur);
+      cur = '';
+      if (c !== ';') i++;
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts;
+}
+
 /** Logical lines of a block: continuations joined, `$ ` prompts stripped, `;`/`&&`/`||` split. */
 function commandLines(b: Block): Array<{ line: number; words: string[] }> {
   const out: Array<{ line: number; words: string[] }> = [];
@@ -61,7 +85,7 @@ function commandLines(b: Block): Array<{ line: number; words: string[] }> {
     const l = raw.replace(/^\s*\$\s+/, '');
     if (/\\\s*$/.test(l)) { acc += `${l.replace(/\\\s*$/, '')} `; return; }
     acc += l;
-    for (const part of acc.split(/\s*(?:;|&&|\|\|)\s*/)) {
+    for (const part of splitCommands(acc)) {
       const ws = words(part);
       if (ws) out.push({ line: first, words: ws });
     }
