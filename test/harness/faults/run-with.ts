@@ -19,7 +19,8 @@ export const skip = !isRoot ? 'needs root' : !hasAuditd ? 'needs Debian auditd (
 
 export async function runWith(t: Test, name: string, body: string[]): Promise<{ summary: RunSummary; events: MetricsEvent[] }> {
   const out = mkdtempSync(join(tmpdir(), 'auditstorm-runfault-'));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  // a failed test keeps its run's records (metrics.jsonl, summary.json) to be read
+  t.teardown(() => { if (t.passing()) rmSync(out, { recursive: true, force: true }); else console.error(`# kept ${out}`); });
   const settings = settingsSnapshot();
   const rules = rulesSnapshot();
   const scenario = validateScenario([
