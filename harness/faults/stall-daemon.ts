@@ -4,7 +4,6 @@ import { signalAll } from '../host/proc-identity.ts';
 import { FaultError, type FaultContext, type FaultKindImpl, type FaultSpec } from './fault-types.ts';
 import { identity, isStopped, procState, STOP_WAIT_MS, waitForStopped } from './process-tree.ts';
 
-
 /** The fault's target: the registered daemon, or a process the command daemon names (process:). */
 export function targetProcess(spec: FaultSpec, ctx: FaultContext): { pid: number | null; what: string; name: string | null } {
   const name = 'process' in spec && spec.process ? spec.process : null;

@@ -18,9 +18,10 @@ export class CounterDelta {
   }
 }
 
-const max = (a: number | null, b: number | null | undefined): number | null =>
+/** the larger (smaller) of two figures, either of which may be unknown */
+export const maxKnown = (a: number | null, b: number | null | undefined): number | null =>
   b === null || b === undefined ? a : a === null ? b : Math.max(a, b);
-const min = (a: number | null, b: number | null | undefined): number | null =>
+const minKnown = (a: number | null, b: number | null | undefined): number | null =>
   b === null || b === undefined ? a : a === null ? b : Math.min(a, b);
 
 export interface OomVictim {
@@ -106,13 +107,13 @@ export class RunAggregates {
     this.samples++;
     this.firstT ??= x.t;
     this.lastT = x.t;
-    this.peakRss = max(this.peakRss, x.rss);
-    this.peakHwm = max(this.peakHwm, x.hwm);
-    this.peakRssAll = max(this.peakRssAll, x.rssAll);
+    this.peakRss = maxKnown(this.peakRss, x.rss);
+    this.peakHwm = maxKnown(this.peakHwm, x.hwm);
+    this.peakRssAll = maxKnown(this.peakRssAll, x.rssAll);
     const sock = x.socket ?? null;
     if (sock) {
-      this.peakRmem = max(this.peakRmem, sock.rmem);
-      if (x.rss !== null) this.peakRssRmem = max(this.peakRssRmem, x.rss + sock.rmem);
+      this.peakRmem = maxKnown(this.peakRmem, sock.rmem);
+      if (x.rss !== null) this.peakRssRmem = maxKnown(this.peakRssRmem, x.rss + sock.rmem);
       // the counter belongs to the socket: a restarted daemon's new socket starts at 0
       if (x.pid !== null) {
         if (this.lastDrops && this.lastDrops.pid === x.pid) this.socketDrops += Math.max(0, sock.drops - this.lastDrops.drops);
@@ -122,7 +123,7 @@ export class RunAggregates {
     }
     if (x.rss !== null && x.t >= this.warmupMs) this.slope.push(x.t / 1000, x.rss);
     if (x.cpu !== null) {
-      this.cpuMax = max(this.cpuMax, x.cpu);
+      this.cpuMax = maxKnown(this.cpuMax, x.cpu);
       this.cpuSum += x.cpu;
       this.cpuN++;
     }
@@ -138,26 +139,26 @@ export class RunAggregates {
     }
     this.cpuSampled = true;
     if (x.cgroup) {
-      this.cgPeak = max(this.cgPeak, x.cgroup.peak);
+      this.cgPeak = maxKnown(this.cgPeak, x.cgroup.peak);
       this.oom.push(x.cgroup.oomKills);
     }
     if (x.kernel) {
-      this.backlogMax = max(this.backlogMax, x.kernel.backlog);
+      this.backlogMax = maxKnown(this.backlogMax, x.kernel.backlog);
       this.lost.push(x.kernel.lost);
       this.wait.push(x.kernel.waitActualMs);
     }
-    this.memAvailMin = min(this.memAvailMin, x.memAvailable);
+    this.memAvailMin = minKnown(this.memAvailMin, x.memAvailable);
     const q = x.daemon?.queue;
     if (q) {
-      this.queueMax = max(this.queueMax, q.records);
-      this.queueBytesMax = max(this.queueBytesMax, q.bytes);
+      this.queueMax = maxKnown(this.queueMax, q.records);
+      this.queueBytesMax = maxKnown(this.queueBytesMax, q.bytes);
       if (q.paused) this.paused++;
     }
     if (x.daemon?.dropped) {
       const d = Object.values(x.daemon.dropped).reduce((a, b) => a + (typeof b === 'number' ? b : 0), 0);
       this.dropped = Math.max(this.dropped, d);
     }
-    this.peakEps = max(this.peakEps, x.load.eventsPerSec);
+    this.peakEps = maxKnown(this.peakEps, x.load.eventsPerSec);
     this.loadTotal = Math.max(this.loadTotal, x.load.total);
     this.series.rss.push(x.t, x.rss);
     this.series.cgroupUsage.push(x.t, x.cgroup?.usage);

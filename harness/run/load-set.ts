@@ -12,6 +12,7 @@ import type { LoadSpec } from '../scenario/schema.ts';
 import type { HostSession } from '../host/host-session.ts';
 import { killStep } from '../host/undo-steps.ts';
 import { PACKAGE_ROOT } from '../../lib/paths.ts';
+import { maxKnown } from '../metrics/aggregates.ts';
 
 export interface LoadProcess {
   id: string;
@@ -135,8 +136,8 @@ export class LoadSet {
       by.ops += r.ops;
       by.auditedSyscalls += r.auditedSyscalls;
       by.errors += r.errors;
-      by.maxOpMs = longer(by.maxOpMs, r.maxOpMs);
-      totals.maxOpMs = longer(totals.maxOpMs, r.maxOpMs);
+      by.maxOpMs = maxKnown(by.maxOpMs, r.maxOpMs);
+      totals.maxOpMs = maxKnown(totals.maxOpMs, r.maxOpMs);
     });
     return totals;
   }
@@ -145,10 +146,4 @@ export class LoadSet {
   allDone(): Promise<unknown> {
     return Promise.allSettled(this.procs.map((p) => p.proc.result));
   }
-}
-
-/** the longer of two op times, either of which may be unknown */
-export function longer(a: number | null, b: number | null | undefined): number | null {
-  if (b === null || b === undefined) return a;
-  return a === null ? b : Math.max(a, b);
 }

@@ -41,7 +41,7 @@ import { readProcStatus } from '../monitors/rss-cpu.ts';
 import { Sampler } from '../monitors/sampler.ts';
 import { createSoak, SOAK_MIN_MS, type Soak, type SoakReport } from '../soak/soak-session.ts';
 import type { MetricsSample } from '../metrics/metrics-types.ts';
-import type { AggregateSummary } from '../metrics/aggregates.ts';
+import { maxKnown, type AggregateSummary } from '../metrics/aggregates.ts';
 import type { LogScan } from '../verdict/log-events.ts';
 import { logFormat, type LogFormat } from '../verdict/log-format.ts';
 import { jsonLinesFormat } from '../verdict/log-format-json.ts';
@@ -49,7 +49,7 @@ import { jsonLinesFormat } from '../verdict/log-format-json.ts';
 import { accountEvents, type EventAccounting } from '../verdict/accounting.ts';
 import { evaluate, toTap, type Assertion, type RunFigures } from '../verdict/assertions.ts';
 import { rssSlope, type SlopeEstimate } from '../verdict/rss-slope.ts';
-import { LoadSet, longer, type LoadTotals } from './load-set.ts';
+import { LoadSet, type LoadTotals } from './load-set.ts';
 import { unreadAuditBytes } from './socket-backlog.ts';
 import { AccountingWindow, type WindowFigures } from './accounting-window.ts';
 import { readDaemonCounters, scanDaemonLog, type DaemonCounters } from './collect.ts';
@@ -630,7 +630,7 @@ function mergeTotals(main: LoadTotals, extra: LoadTotals[]): LoadTotals {
     out.firstError ??= t.firstError;
     out.missingResults += t.missingResults;
     out.results.push(...t.results);
-    out.maxOpMs = longer(out.maxOpMs, t.maxOpMs);
+    out.maxOpMs = maxKnown(out.maxOpMs, t.maxOpMs);
     Object.assign(out.byLoad, t.byLoad);
     for (const [pid, n] of Object.entries(t.byPid ?? {})) out.byPid[Number(pid)] = (out.byPid[Number(pid)] ?? 0) + n;
   }

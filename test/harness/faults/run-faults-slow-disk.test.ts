@@ -4,7 +4,6 @@
 import t from 'tap';
 import { runWith, skip } from './run-with.ts';
 
-// slow-disk through the runner: the daemon's own log writes, measured by slowfs under the log.
 // auditd writes its log with stdio (buffered writes) and, with flush none or incremental_async,
 // never waits for the disk itself: only a layer under every write() slows it.
 for (const flush of ['none', 'incremental_async']) {
